@@ -1,0 +1,90 @@
+import secrets
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from companies.models import (
+    AccessManager,
+    Company,
+    Domain,
+    Grant,
+    LegalRepresentative,
+    Role,
+    Service,
+    ServiceClient,
+)
+from companies.services import service_client_issue_key
+
+
+class LegalRepresentativeInline(admin.TabularInline):
+    model = LegalRepresentative
+    extra = 0
+    raw_id_fields = ["person"]
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "enterprise_number", "legal_form", "status"]
+    list_filter = ["status", "legal_form"]
+    search_fields = ["name", "enterprise_number"]
+    inlines = [LegalRepresentativeInline]
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en"]
+    search_fields = ["code", "name_en", "name_fr", "name_nl", "name_de"]
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    extra = 0
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "domain", "owner", "is_active"]
+    list_filter = ["domain", "owner", "is_active"]
+    search_fields = ["code", "name_en", "name_fr", "name_nl", "name_de"]
+    inlines = [RoleInline]
+
+
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin):
+    list_display = ["person", "role", "company", "for_clients", "valid_from", "valid_until", "ended_at"]
+    list_filter = ["for_clients", "role__service"]
+    search_fields = ["company__name", "company__enterprise_number", "person__surname"]
+    raw_id_fields = ["person", "company", "granted_by", "ended_by"]
+
+
+@admin.register(AccessManager)
+class AccessManagerAdmin(admin.ModelAdmin):
+    list_display = ["person", "kind", "domain", "company", "valid_from", "valid_until", "ended_at"]
+    list_filter = ["kind", "domain"]
+    search_fields = ["company__name", "company__enterprise_number", "person__surname"]
+    raw_id_fields = ["person", "company", "designated_by"]
+
+
+@admin.register(ServiceClient)
+class ServiceClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "key_prefix", "is_active", "last_used_at"]
+    list_filter = ["is_active", "organisation"]
+    search_fields = ["name", "key_prefix"]
+    filter_horizontal = ["services"]
+    readonly_fields = ["key_prefix", "last_used_at"]
+
+    def save_model(self, request: HttpRequest, obj: ServiceClient, form: object, change: bool) -> None:
+        if not change:
+            obj.key_prefix = "pending-" + secrets.token_hex(4)
+            obj.key_hash = "!"
+        super().save_model(request, obj, form, change)
+        if not change:
+            key = service_client_issue_key(client=obj, actor_label=request.user.get_username())
+            # Shown once, here: only its hash is kept.
+            self.message_user(
+                request,
+                _("API key for %(client)s (copy it now, it is not shown again): %(key)s")
+                % {"client": obj, "key": key},
+                messages.WARNING,
+            )

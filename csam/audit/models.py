@@ -1,0 +1,36 @@
+"""The append-only audit log. Every app writes to it; it imports no app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """One thing that happened, by whom, acting for whom, with before/after data.
+
+    Records chain by hash: ``hash`` covers this record's content and ``prev_hash``, so an edited or
+    removed record breaks the chain. Identifiers of other apps' rows are kept as plain values (no
+    foreign keys) so the log outlives what it describes and never blocks a deletion elsewhere.
+    """
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=20, default="success")
+    actor_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(_("actor"), max_length=200, blank=True)
+    acting_for = models.CharField(_("acting for"), max_length=200, blank=True)
+    tenant_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=100, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["tenant_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"

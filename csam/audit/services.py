@@ -1,0 +1,86 @@
+"""Writing the audit log."""
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from csam.audit.models import AuditEvent
+
+# A constant key for PostgreSQL's transaction-level advisory lock that serialises appends, so two
+# concurrent writers never chain onto the same previous record.
+_CHAIN_LOCK_KEY = 0x43534D41  # "CSMA"
+
+
+def _digest(event: AuditEvent) -> str:
+    content = {
+        "at": event.at.isoformat(),
+        "action": event.action,
+        "outcome": event.outcome,
+        "actor_user_id": event.actor_user_id,
+        "actor_label": event.actor_label,
+        "acting_for": event.acting_for,
+        "tenant_id": event.tenant_id,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "ip_address": event.ip_address,
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+    }
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    action: str,
+    outcome: str = "success",
+    actor_user_id: int | None = None,
+    actor_label: str = "",
+    acting_for: str = "",
+    tenant_id: int | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    ip_address: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the audit log, chained to the previous one.
+
+    Runs inside the caller's transaction, so the event is kept exactly when the change it describes
+    is. Never put a national register number, a password or a key in ``data``.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    previous = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    event = AuditEvent(
+        at=timezone.now(),
+        action=action,
+        outcome=outcome,
+        actor_user_id=actor_user_id,
+        actor_label=actor_label[:200],
+        acting_for=acting_for[:200],
+        tenant_id=tenant_id,
+        object_type=object_type,
+        object_id=str(object_id),
+        ip_address=ip_address,
+        # Round-trip through JSON so the hash covers exactly what the database stores.
+        data=json.loads(json.dumps(data or {}, default=str)),
+        prev_hash=previous or "",
+    )
+    event.hash = _digest(event)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_chain_first_break() -> AuditEvent | None:
+    """Walk the chain from the first record; return the first record whose hash does not hold."""
+    previous_hash = ""
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.prev_hash != previous_hash or _digest(event) != event.hash:
+            return event
+        previous_hash = event.hash
+    return None
