@@ -52,7 +52,15 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(Grant)
 class GrantAdmin(admin.ModelAdmin):
-    list_display = ["person", "role", "company", "for_clients", "valid_from", "valid_until", "ended_at"]
+    list_display = [
+        "person",
+        "role",
+        "company",
+        "for_clients",
+        "valid_from",
+        "valid_until",
+        "ended_at",
+    ]
     list_filter = ["for_clients", "role__service"]
     search_fields = ["company__name", "company__enterprise_number", "person__surname"]
     raw_id_fields = ["person", "company", "granted_by", "ended_by"]
@@ -74,7 +82,9 @@ class ServiceClientAdmin(admin.ModelAdmin):
     filter_horizontal = ["services"]
     readonly_fields = ["key_prefix", "last_used_at"]
 
-    def save_model(self, request: HttpRequest, obj: ServiceClient, form: object, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: ServiceClient, form: object, change: bool
+    ) -> None:
         if not change:
             obj.key_prefix = "pending-" + secrets.token_hex(4)
             obj.key_hash = "!"

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from csam.authz.drf import IsServiceClient
+from companies.permissions import IsServiceClient
 
 
 class ServiceClientMeApi(APIView):

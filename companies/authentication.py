@@ -1,6 +1,7 @@
 """DRF authentication for e-government service clients: ``Authorization: Bearer <key>``."""
 
 from django.utils.translation import gettext_lazy as _
+
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 

@@ -41,12 +41,13 @@ def parse_enterprise_number(raw: object) -> str:
             params={"count": len(digits)},
         )
     if digits[0] not in "01":
-        raise ValidationError(
-            _("An enterprise number starts with 0 or 1."), code="first_digit"
-        )
+        raise ValidationError(_("An enterprise number starts with 0 or 1."), code="first_digit")
     if 97 - (int(digits[:8]) % 97) != int(digits[8:]):
         raise ValidationError(
-            _("The check digits of this enterprise number are wrong. Please check for typing errors."),
+            _(
+                "The check digits of this enterprise number are wrong. "
+                "Please check for typing errors."
+            ),
             code="checksum",
         )
     return digits

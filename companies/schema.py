@@ -13,5 +13,7 @@ class ServiceClientAuthenticationScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An e-government service client's API key: `Authorization: Bearer csam_…`.",
+            "description": (
+                "An e-government service client's API key: `Authorization: Bearer csam_…`."
+            ),
         }

@@ -35,26 +35,30 @@ def company_list_with_ties(*, person: Person, at: dt.datetime | None = None) -> 
     grants = Grant.objects.current(at).filter(person=person).values("company_id")
     reps = LegalRepresentative.objects.current(at).filter(person=person).values("company_id")
     managers = AccessManager.objects.current(at).filter(person=person).values("company_id")
-    return Company.objects.filter(
-        Q(id__in=grants) | Q(id__in=reps) | Q(id__in=managers)
-    ).order_by("name", "id")
+    return Company.objects.filter(Q(id__in=grants) | Q(id__in=reps) | Q(id__in=managers)).order_by(
+        "name", "id"
+    )
 
 
-def company_ties(
-    *, person: Person, tenant: Company, at: dt.datetime | None = None
-) -> CompanyTies:
+def company_ties(*, person: Person, tenant: Company, at: dt.datetime | None = None) -> CompanyTies:
     """The person's current ties to one company."""
     return CompanyTies(
         grant_ids=tuple(
-            Grant.objects.current(at).for_tenant(tenant).filter(person=person)
+            Grant.objects.current(at)
+            .for_tenant(tenant)
+            .filter(person=person)
             .values_list("id", flat=True)
         ),
         legal_representative_ids=tuple(
-            LegalRepresentative.objects.current(at).for_tenant(tenant).filter(person=person)
+            LegalRepresentative.objects.current(at)
+            .for_tenant(tenant)
+            .filter(person=person)
             .values_list("id", flat=True)
         ),
         access_manager_ids=tuple(
-            AccessManager.objects.current(at).for_tenant(tenant).filter(person=person)
+            AccessManager.objects.current(at)
+            .for_tenant(tenant)
+            .filter(person=person)
             .values_list("id", flat=True)
         ),
     )

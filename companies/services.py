@@ -1,4 +1,4 @@
-"""Writes in the companies app: service clients and their keys. More follows with access management."""
+"""Writes in the companies app: service clients and their keys."""
 
 import hashlib
 import secrets
@@ -18,7 +18,7 @@ def _hash_secret(secret: str) -> str:
 
 def split_api_key(key: str) -> tuple[str, str] | None:
     """``csam_<prefix>_<secret>`` → (prefix, secret); None when the shape is wrong."""
-    parts = key.split("_")
+    parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_SCHEME or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]

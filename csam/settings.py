@@ -8,13 +8,11 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
-from dotenv import load_dotenv
-
-from celery.schedules import crontab
-
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
+
+import dj_database_url
+from celery.schedules import crontab
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -131,7 +129,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database ---------------------------------------------------------------------------------------
+# --- Database -------------------------------------------------------------------------------------
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -227,7 +225,19 @@ ASSURANCE_MAX_AGE = {
     "high": timedelta(hours=12),
 }
 
-# --- Sessions and security -----------------------------------------------------------------------
+# --- eID card -------------------------------------------------------------------------------------
+
+# The PKCS#11 module of the card reader: OpenSC's (/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so) or
+# the Belgian eID middleware's (libbeidpkcs11.so.0). Used by the local signer and `eid_read`.
+EID_PKCS11_MODULE = env_str("EID_PKCS11_MODULE", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so")
+# PEM files of the trusted eID root and citizen/foreigner CAs (comma-separated). Never the card's.
+EID_TRUST_ANCHORS = env_list("EID_TRUST_ANCHORS")
+# With no fresh revocation list at hand for a CA: "refuse" (default) or "allow" the card.
+EID_CRL_MISSING_POLICY = env_str("EID_CRL_MISSING_POLICY", "refuse")
+# The cache alias holding revocation lists; it must be shared by every process (Redis).
+EID_CRL_CACHE = env_str("EID_CRL_CACHE", "default")
+
+# --- Sessions and security ------------------------------------------------------------------------
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -260,7 +270,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
-# --- E-mail ----------------------------------------------------------------------------------------
+# --- E-mail ---------------------------------------------------------------------------------------
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -290,13 +300,13 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Brussels"
 
-# --- Static files ----------------------------------------------------------------------------------
+# --- Static files ---------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
-# --- REST API --------------------------------------------------------------------------------------
+# --- REST API -------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -314,7 +324,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 if DEBUG:
-    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
+        "rest_framework.renderers.BrowsableAPIRenderer"
+    )
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "CSAM portal API",
@@ -331,7 +343,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Logging ---------------------------------------------------------------------------------------
+# --- Logging --------------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

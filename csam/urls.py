@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
+
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from companies.apis import ServiceClientMeApi

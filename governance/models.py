@@ -16,13 +16,13 @@ class LocalizedNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         language = (get_language() or "en")[:2]
         return getattr(self, f"name_{language}", "") or self.name_en
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class OrganisationKind(models.TextChoices):
@@ -43,7 +43,9 @@ class Organisation(LocalizedNameMixin):
     is_member = models.BooleanField(
         _("member"),
         default=False,
-        help_text=_("Set by an approving Management Committee decision; gates the service catalogue."),
+        help_text=_(
+            "Set by an approving Management Committee decision; gates the service catalogue."
+        ),
     )
     member_since = models.DateField(_("member since"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,7 +10,13 @@ from identity.services import activation_code_issue
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["surname", "given_names", "birth_date", "residence_municipality", "preferred_language"]
+    list_display = [
+        "surname",
+        "given_names",
+        "birth_date",
+        "residence_municipality",
+        "preferred_language",
+    ]
     list_filter = ["preferred_language", "sex"]
     search_fields = ["national_number", "surname", "given_names"]
 

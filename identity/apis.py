@@ -6,8 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from csam.authz.drf import IsPerson
 from identity.assurance import AssuranceLevel
+from identity.permissions import IsPerson
 
 
 class MeApi(APIView):

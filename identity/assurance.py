@@ -69,7 +69,7 @@ _ACR = {
 
 
 class Means(StrEnum):
-    PASSWORD = "password"
+    PASSWORD = "password"  # noqa: S105 (the name of a means, not a secret)
     TOTP = "totp"
     RECOVERY_CODE = "recovery_code"
     EID = "eid"

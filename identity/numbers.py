@@ -6,7 +6,8 @@ serializers, imports and the eID certificate reader all go through it (directly 
 
 Layout: ``YYMMDD SSS CC``.
 - ``YYMMDD`` is the birth date; month or day may be ``00`` when unknown. Bis numbers (people not in
-  the national register) add 20 to the month when the sex was unknown at registration, 40 when known.
+  the national register) add 20 to the month when the sex was unknown at registration, 40 when
+  it was known.
 - ``SSS`` is a day counter: odd for men, even for women.
 - ``CC`` is ``97 - (N mod 97)`` with N the first nine digits, for births before 2000, and
   ``97 - ((2000000000 + N) mod 97)`` for births in 2000 or later. At most one of the two matches,
@@ -62,7 +63,10 @@ def parse_national_number(raw: object, *, today: dt.date | None = None) -> Natio
         raise ValidationError(_("Enter a national register number."), code="required")
     if not digits.isascii() or not digits.isdigit():
         raise ValidationError(
-            _("A national register number contains only digits (separators . - and spaces are allowed)."),
+            _(
+                "A national register number contains only digits "
+                "(separators . - and spaces are allowed)."
+            ),
             code="not_digits",
         )
     if len(digits) != 11:
@@ -81,7 +85,10 @@ def parse_national_number(raw: object, *, today: dt.date | None = None) -> Natio
         century = 2000
     else:
         raise ValidationError(
-            _("The check digits of this national register number are wrong. Please check for typing errors."),
+            _(
+                "The check digits of this national register number are wrong. "
+                "Please check for typing errors."
+            ),
             code="checksum",
         )
 

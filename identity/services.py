@@ -11,16 +11,16 @@ from django.contrib.auth import login as auth_login
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from csam.audit.services import audit_record
 from identity.assurance import (
-    SESSION_KEY,
     LEVEL_OF_MEANS,
+    SESSION_KEY,
     Assurance,
-    AssuranceLevel,
     Means,
 )
 from identity.exceptions import ActivationCodeInvalid
@@ -38,7 +38,7 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-# --- Persons -------------------------------------------------------------------------------------
+# --- Persons --------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -76,7 +76,7 @@ def person_get_or_create(
     return person, created
 
 
-# --- Log-in and step-up ----------------------------------------------------------------------------
+# --- Log-in and step-up ---------------------------------------------------------------------------
 
 
 def _record_assurance(request: HttpRequest, *, means: tuple[Means, ...]) -> Assurance:
@@ -142,7 +142,10 @@ def step_up_with_code(*, request: HttpRequest, user: User, code: str) -> Assuran
     all_means = tuple(dict.fromkeys((*previous.means, means)))
     assurance = _record_assurance(request, means=all_means)
     _audit_login(
-        request, user, "identity.step_up", means=[m.value for m in all_means],
+        request,
+        user,
+        "identity.step_up",
+        means=[m.value for m in all_means],
         level=assurance.level.value if assurance.level else None,
     )
     return assurance
@@ -158,7 +161,7 @@ def record_step_up(*, request: HttpRequest, user: User, means: Means) -> Assuran
     return assurance
 
 
-# --- One-time code enrolment ------------------------------------------------------------------------
+# --- One-time code enrolment ----------------------------------------------------------------------
 
 
 def _hash_code(code: str) -> str:

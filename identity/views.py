@@ -4,8 +4,6 @@ from base64 import b32encode
 from io import BytesIO
 from urllib.parse import urlencode
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
@@ -18,6 +16,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+
+import qrcode
+import qrcode.image.svg
 
 from csam.audit.services import audit_record
 from identity.assurance import AssuranceLevel, assurance_of

@@ -5,126 +5,231 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('companies', '0001_initial'),
-        ('governance', '0001_initial'),
-        ('identity', '0001_initial'),
+        ("companies", "0001_initial"),
+        ("governance", "0001_initial"),
+        ("identity", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='accessmanager',
-            name='designated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person'),
+            model_name="accessmanager",
+            name="designated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="identity.person",
+            ),
         ),
         migrations.AddField(
-            model_name='accessmanager',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='manager_roles', to='identity.person'),
+            model_name="accessmanager",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="manager_roles",
+                to="identity.person",
+            ),
         ),
         migrations.AddField(
-            model_name='accessmanager',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='access_managers', to='companies.company'),
+            model_name="accessmanager",
+            name="company",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="access_managers",
+                to="companies.company",
+            ),
         ),
         migrations.AddField(
-            model_name='accessmanager',
-            name='domain',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='access_managers', to='companies.domain'),
+            model_name="accessmanager",
+            name="domain",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="access_managers",
+                to="companies.domain",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='companies.company'),
+            model_name="grant",
+            name="company",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grants",
+                to="companies.company",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='ended_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person'),
+            model_name="grant",
+            name="ended_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="identity.person",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='granted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person'),
+            model_name="grant",
+            name="granted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="identity.person",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='identity.person'),
+            model_name="grant",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grants",
+                to="identity.person",
+            ),
         ),
         migrations.AddField(
-            model_name='legalrepresentative',
-            name='company',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='legal_representatives', to='companies.company'),
+            model_name="legalrepresentative",
+            name="company",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="legal_representatives",
+                to="companies.company",
+            ),
         ),
         migrations.AddField(
-            model_name='legalrepresentative',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='legal_representations', to='identity.person'),
+            model_name="legalrepresentative",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="legal_representations",
+                to="identity.person",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='role',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='companies.role'),
+            model_name="grant",
+            name="role",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grants",
+                to="companies.role",
+            ),
         ),
         migrations.AddField(
-            model_name='service',
-            name='domain',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='services', to='companies.domain'),
+            model_name="service",
+            name="domain",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="services",
+                to="companies.domain",
+            ),
         ),
         migrations.AddField(
-            model_name='service',
-            name='owner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='services', to='governance.organisation'),
+            model_name="service",
+            name="owner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="services",
+                to="governance.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='role',
-            name='service',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='roles', to='companies.service'),
+            model_name="role",
+            name="service",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="roles",
+                to="companies.service",
+            ),
         ),
         migrations.AddField(
-            model_name='serviceclient',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_clients', to='governance.organisation'),
+            model_name="serviceclient",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="service_clients",
+                to="governance.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='serviceclient',
-            name='services',
-            field=models.ManyToManyField(blank=True, related_name='clients', to='companies.service'),
+            model_name="serviceclient",
+            name="services",
+            field=models.ManyToManyField(
+                blank=True, related_name="clients", to="companies.service"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='accessmanager',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('domain__isnull', True), ('kind__in', ['main', 'co_main'])), models.Q(('domain__isnull', False), ('kind__in', ['domain', 'co_domain'])), _connector='OR'), name='accessmanager_domain_matches_kind'),
+            model_name="accessmanager",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("domain__isnull", True), ("kind__in", ["main", "co_main"])),
+                    models.Q(("domain__isnull", False), ("kind__in", ["domain", "co_domain"])),
+                    _connector="OR",
+                ),
+                name="accessmanager_domain_matches_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='accessmanager',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='accessmanager_period_ordered'),
+            model_name="accessmanager",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_until__isnull", True),
+                    ("valid_until__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="accessmanager_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='legalrepresentative',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='legalrep_period_ordered'),
+            model_name="legalrepresentative",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_until__isnull", True),
+                    ("valid_until__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="legalrep_period_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(fields=['person', 'company', 'role'], name='companies_g_person__eac328_idx'),
+            model_name="grant",
+            index=models.Index(
+                fields=["person", "company", "role"], name="companies_g_person__eac328_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(fields=['company', 'role'], name='companies_g_company_754235_idx'),
+            model_name="grant",
+            index=models.Index(fields=["company", "role"], name="companies_g_company_754235_idx"),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='grant_period_ordered'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_until__isnull", True),
+                    ("valid_until__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="grant_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('company', 'person', 'role', 'for_clients'), name='grant_one_open_per_role'),
+            model_name="grant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)),
+                fields=("company", "person", "role", "for_clients"),
+                name="grant_one_open_per_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='role',
-            constraint=models.UniqueConstraint(fields=('service', 'code'), name='role_code_unique_in_service'),
+            model_name="role",
+            constraint=models.UniqueConstraint(
+                fields=("service", "code"), name="role_code_unique_in_service"
+            ),
         ),
     ]

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -10,9 +11,9 @@ from rest_framework.views import APIView
 
 from companies.numbers import parse_enterprise_number
 from companies.selectors import company_get_by_number
-from csam.authz.drf import IsPerson
 from csam.authz.services import acting_choose_company
 from identity.assurance import AssuranceLevel
+from identity.permissions import IsPerson
 
 
 class ActingChooseApi(APIView):
@@ -61,8 +62,10 @@ class ActingChooseApi(APIView):
         if company is None:
             # Unknown and not-yours look the same: nothing to learn about other tenants.
             return Response(
-                {"detail": denied_message, "reasons": [{"code": "no_right_in_company",
-                                                        "message": denied_message}]},
+                {
+                    "detail": denied_message,
+                    "reasons": [{"code": "no_right_in_company", "message": denied_message}],
+                },
                 status=status.HTTP_403_FORBIDDEN,
             )
         decision = acting_choose_company(request=request._request, company=company)
@@ -75,5 +78,9 @@ class ActingChooseApi(APIView):
                 status=status.HTTP_403_FORBIDDEN,
             )
         return Response(
-            {"kind": "company", "enterprise_number": company.enterprise_number, "name": company.name}
+            {
+                "kind": "company",
+                "enterprise_number": company.enterprise_number,
+                "name": company.name,
+            }
         )

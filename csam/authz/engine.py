@@ -2,14 +2,15 @@
 
 `decide` answers with a `Decision` that explains itself: for an allow, the facts that allow it
 (``via``); for a deny, every reason, each with a code and a message. `require` raises on a deny:
-`StepUpRequired` when the level of assurance is the only thing missing, `PermissionDenied` otherwise.
+`StepUpRequired` when the level of assurance is the only thing missing, `PermissionDenied`
+otherwise.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -114,7 +115,7 @@ def require(
     raise PermissionDenied(decision.reason)
 
 
-# --- Rules ------------------------------------------------------------------------------------------
+# --- Rules ----------------------------------------------------------------------------------------
 
 
 @rule(Action.ACTING_CHOOSE_COMPANY)
@@ -129,9 +130,7 @@ def _choose_company(
     # A person acts for a company only through a current tie: a grant, a designation as access
     # manager or a legal representation listed by the enterprise register.
     if not ties.any:
-        reasons.append(
-            Reason("no_right_in_company", _("You hold no right in this company."))
-        )
+        reasons.append(Reason("no_right_in_company", _("You hold no right in this company.")))
     # A stopped company's rights no longer work.
     if not target.is_active:
         reasons.append(Reason("company_stopped", _("This company has stopped its activity.")))

@@ -28,7 +28,9 @@ class ActingChooseView(AssuranceRequiredMixin, View):
     required_assurance = AssuranceLevel.LOW
     template_name = "authz/acting_choose.html"
 
-    def _render(self, request: HttpRequest, form: ActingChoiceForm, status: int = 200) -> HttpResponse:
+    def _render(
+        self, request: HttpRequest, form: ActingChoiceForm, status: int = 200
+    ) -> HttpResponse:
         person = request.user.person
         options = list(company_list_with_ties(person=person)) if person is not None else []
         return render(

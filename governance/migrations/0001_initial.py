@@ -4,32 +4,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('name_fr', models.CharField(blank=True, max_length=200, verbose_name='name (French)')),
-                ('name_nl', models.CharField(blank=True, max_length=200, verbose_name='name (Dutch)')),
-                ('name_de', models.CharField(blank=True, max_length=200, verbose_name='name (German)')),
-                ('code', models.SlugField(unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('federal', 'federal'), ('regional', 'regional'), ('community', 'community'), ('local', 'local'), ('social_security', 'social security institution'), ('other', 'other')], max_length=20, verbose_name='kind')),
-                ('is_sponsor', models.BooleanField(default=False, verbose_name='sponsor')),
-                ('is_member', models.BooleanField(default=False, help_text='Set by an approving Management Committee decision; gates the service catalogue.', verbose_name='member')),
-                ('member_since', models.DateField(blank=True, null=True, verbose_name='member since')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
+                (
+                    "name_fr",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (French)"),
+                ),
+                (
+                    "name_nl",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (Dutch)"),
+                ),
+                (
+                    "name_de",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (German)"),
+                ),
+                ("code", models.SlugField(unique=True, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("federal", "federal"),
+                            ("regional", "regional"),
+                            ("community", "community"),
+                            ("local", "local"),
+                            ("social_security", "social security institution"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("is_sponsor", models.BooleanField(default=False, verbose_name="sponsor")),
+                (
+                    "is_member",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Set by an approving Management Committee decision; gates the service catalogue.",
+                        verbose_name="member",
+                    ),
+                ),
+                (
+                    "member_since",
+                    models.DateField(blank=True, null=True, verbose_name="member since"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['name_en'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["name_en"],
             },
         ),
     ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from companies.models import (
@@ -19,59 +20,130 @@ from companies.models import (
     Role,
     Service,
 )
+from governance.models import Organisation, OrganisationKind
 from identity.models import User
 from identity.services import person_get_or_create
-from governance.models import Organisation, OrganisationKind
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (public demo log-in, listed in the README)
 # A fixed authenticator secret for the demo accounts only (README shows it): base32 of 20 bytes.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (demo only)
 
 SPONSORS = [
-    ("nsso", OrganisationKind.SOCIAL_SECURITY, "National Social Security Office",
-     "Office national de sécurité sociale", "Rijksdienst voor Sociale Zekerheid",
-     "Landesamt für soziale Sicherheit"),
-    ("bosa", OrganisationKind.FEDERAL, "FPS Policy and Support (BOSA DG Digital Transformation)",
-     "SPF Stratégie et Appui (BOSA DG Transformation digitale)",
-     "FOD Beleid en Ondersteuning (BOSA DG Digitale Transformatie)",
-     "FÖD Politik und Unterstützung (BOSA GD Digitale Transformation)"),
-    ("finance", OrganisationKind.FEDERAL, "FPS Finance", "SPF Finances", "FOD Financiën",
-     "FÖD Finanzen"),
-    ("cbss", OrganisationKind.SOCIAL_SECURITY, "Crossroads Bank for Social Security",
-     "Banque Carrefour de la sécurité sociale", "Kruispuntbank van de Sociale Zekerheid",
-     "Zentrale Datenbank der sozialen Sicherheit"),
-    ("economy", OrganisationKind.FEDERAL, "FPS Economy, SMEs, Self-employed and Energy",
-     "SPF Économie, P.M.E., Classes moyennes et Énergie",
-     "FOD Economie, K.M.O., Middenstand en Energie",
-     "FÖD Wirtschaft, KMB, Mittelstand und Energie"),
-    ("home-affairs", OrganisationKind.FEDERAL, "FPS Home Affairs", "SPF Intérieur",
-     "FOD Binnenlandse Zaken", "FÖD Inneres"),
+    (
+        "nsso",
+        OrganisationKind.SOCIAL_SECURITY,
+        "National Social Security Office",
+        "Office national de sécurité sociale",
+        "Rijksdienst voor Sociale Zekerheid",
+        "Landesamt für soziale Sicherheit",
+    ),
+    (
+        "bosa",
+        OrganisationKind.FEDERAL,
+        "FPS Policy and Support (BOSA DG Digital Transformation)",
+        "SPF Stratégie et Appui (BOSA DG Transformation digitale)",
+        "FOD Beleid en Ondersteuning (BOSA DG Digitale Transformatie)",
+        "FÖD Politik und Unterstützung (BOSA GD Digitale Transformation)",
+    ),
+    (
+        "finance",
+        OrganisationKind.FEDERAL,
+        "FPS Finance",
+        "SPF Finances",
+        "FOD Financiën",
+        "FÖD Finanzen",
+    ),
+    (
+        "cbss",
+        OrganisationKind.SOCIAL_SECURITY,
+        "Crossroads Bank for Social Security",
+        "Banque Carrefour de la sécurité sociale",
+        "Kruispuntbank van de Sociale Zekerheid",
+        "Zentrale Datenbank der sozialen Sicherheit",
+    ),
+    (
+        "economy",
+        OrganisationKind.FEDERAL,
+        "FPS Economy, SMEs, Self-employed and Energy",
+        "SPF Économie, P.M.E., Classes moyennes et Énergie",
+        "FOD Economie, K.M.O., Middenstand en Energie",
+        "FÖD Wirtschaft, KMB, Mittelstand und Energie",
+    ),
+    (
+        "home-affairs",
+        OrganisationKind.FEDERAL,
+        "FPS Home Affairs",
+        "SPF Intérieur",
+        "FOD Binnenlandse Zaken",
+        "FÖD Inneres",
+    ),
 ]
 
 DOMAINS = [
-    ("social-security", "Social security", "Sécurité sociale", "Sociale zekerheid",
-     "Soziale Sicherheit"),
+    (
+        "social-security",
+        "Social security",
+        "Sécurité sociale",
+        "Sociale zekerheid",
+        "Soziale Sicherheit",
+    ),
     ("finance", "Finance", "Finances", "Financiën", "Finanzen"),
     ("economy", "Economy", "Économie", "Economie", "Wirtschaft"),
 ]
 
 # (code, domain, owner, names en/fr/nl/de, roles: (code, en, fr, nl, de, level, for clients))
 SERVICES = [
-    ("dmfa", "social-security", "nsso",
-     ("Quarterly social security declaration (DmfA)", "Déclaration trimestrielle DmfA",
-      "Driemaandelijkse aangifte DmfA", "Vierteljährliche Erklärung DmfA"),
-     [("declarant", "Declarant", "Déclarant", "Aangever", "Anmelder", "substantial", True),
-      ("reader", "Reader", "Lecteur", "Lezer", "Leser", "substantial", False)]),
-    ("vat", "finance", "finance",
-     ("VAT returns", "Déclarations TVA", "Btw-aangiften", "MwSt.-Erklärungen"),
-     [("vat-declarant", "VAT declarant", "Déclarant TVA", "Btw-aangever", "MwSt.-Anmelder",
-       "substantial", True)]),
-    ("taxonweb", "finance", "finance",
-     ("Tax-on-web", "Tax-on-web", "Tax-on-web", "Tax-on-web"),
-     [("filer", "Filer", "Déclarant", "Indiener", "Einreicher", "substantial", True)]),
-    ("enterprise-register", "economy", "economy",
-     ("Enterprise register filings", "Dépôts à la BCE", "KBO-neerleggingen", "ZUD-Hinterlegungen"),
-     [("filer", "Filer", "Déposant", "Indiener", "Einreicher", "high", False)]),
+    (
+        "dmfa",
+        "social-security",
+        "nsso",
+        (
+            "Quarterly social security declaration (DmfA)",
+            "Déclaration trimestrielle DmfA",
+            "Driemaandelijkse aangifte DmfA",
+            "Vierteljährliche Erklärung DmfA",
+        ),
+        [
+            ("declarant", "Declarant", "Déclarant", "Aangever", "Anmelder", "substantial", True),
+            ("reader", "Reader", "Lecteur", "Lezer", "Leser", "substantial", False),
+        ],
+    ),
+    (
+        "vat",
+        "finance",
+        "finance",
+        ("VAT returns", "Déclarations TVA", "Btw-aangiften", "MwSt.-Erklärungen"),
+        [
+            (
+                "vat-declarant",
+                "VAT declarant",
+                "Déclarant TVA",
+                "Btw-aangever",
+                "MwSt.-Anmelder",
+                "substantial",
+                True,
+            )
+        ],
+    ),
+    (
+        "taxonweb",
+        "finance",
+        "finance",
+        ("Tax-on-web", "Tax-on-web", "Tax-on-web", "Tax-on-web"),
+        [("filer", "Filer", "Déclarant", "Indiener", "Einreicher", "substantial", True)],
+    ),
+    (
+        "enterprise-register",
+        "economy",
+        "economy",
+        (
+            "Enterprise register filings",
+            "Dépôts à la BCE",
+            "KBO-neerleggingen",
+            "ZUD-Hinterlegungen",
+        ),
+        [("filer", "Filer", "Déposant", "Indiener", "Einreicher", "high", False)],
+    ),
 ]
 
 # (username, national number, given names, surname, municipality, language, email, with OTP)
@@ -99,8 +171,14 @@ class Command(BaseCommand):
             organisations[code], _ = Organisation.objects.update_or_create(
                 code=code,
                 defaults={
-                    "kind": kind, "name_en": en, "name_fr": fr, "name_nl": nl, "name_de": de,
-                    "is_sponsor": True, "is_member": True, "member_since": dt.date(2013, 1, 1),
+                    "kind": kind,
+                    "name_en": en,
+                    "name_fr": fr,
+                    "name_nl": nl,
+                    "name_de": de,
+                    "is_sponsor": True,
+                    "is_member": True,
+                    "member_since": dt.date(2013, 1, 1),
                 },
             )
         domains = {}
@@ -113,23 +191,33 @@ class Command(BaseCommand):
             service, _ = Service.objects.update_or_create(
                 code=code,
                 defaults={
-                    "domain": domains[domain], "owner": organisations[owner],
-                    "name_en": names[0], "name_fr": names[1], "name_nl": names[2],
+                    "domain": domains[domain],
+                    "owner": organisations[owner],
+                    "name_en": names[0],
+                    "name_fr": names[1],
+                    "name_nl": names[2],
                     "name_de": names[3],
                 },
             )
             for role_code, en, fr, nl, de, level, for_clients in service_roles:
                 roles[(code, role_code)], _ = Role.objects.update_or_create(
-                    service=service, code=role_code,
+                    service=service,
+                    code=role_code,
                     defaults={
-                        "name_en": en, "name_fr": fr, "name_nl": nl, "name_de": de,
-                        "min_assurance": level, "for_clients_allowed": for_clients,
+                        "name_en": en,
+                        "name_fr": fr,
+                        "name_nl": nl,
+                        "name_de": de,
+                        "min_assurance": level,
+                        "for_clients_allowed": for_clients,
                     },
                 )
         persons = {}
         for username, number, given, surname, town, lang, email, with_otp in CITIZENS:
             person, _ = person_get_or_create(
-                national_number=number, given_names=given, surname=surname,
+                national_number=number,
+                given_names=given,
+                surname=surname,
                 residence_municipality=town,
             )
             if person.preferred_language != lang:
@@ -138,13 +226,20 @@ class Command(BaseCommand):
             persons[username] = person
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = User(username=username, email=email, person=person,
-                            first_name=given.split()[0], last_name=surname)
+                user = User(
+                    username=username,
+                    email=email,
+                    person=person,
+                    first_name=given.split()[0],
+                    last_name=surname,
+                )
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             if with_otp and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                 TOTPDevice.objects.create(
-                    user=user, name="demo app", confirmed=True,
+                    user=user,
+                    name="demo app",
+                    confirmed=True,
                     key=hexlify(b32decode(DEMO_TOTP_SECRET)).decode(),
                 )
         companies = {}
@@ -155,24 +250,36 @@ class Command(BaseCommand):
         brasserie, fiduciaire = companies["0403019261"], companies["0200065765"]
         start = dt.date(2024, 1, 1)
         LegalRepresentative.objects.get_or_create(
-            company=brasserie, person=persons["bruno"], function="Manager",
+            company=brasserie,
+            person=persons["bruno"],
+            function="Manager",
             defaults={"valid_from": start},
         )
         AccessManager.objects.get_or_create(
-            company=brasserie, person=persons["alice"], kind=AccessManagerKind.MAIN,
+            company=brasserie,
+            person=persons["alice"],
+            kind=AccessManagerKind.MAIN,
             defaults={"valid_from": start, "designated_by": persons["bruno"]},
         )
         Grant.objects.get_or_create(
-            company=brasserie, person=persons["alice"], role=roles[("dmfa", "declarant")],
-            for_clients=False, ended_at=None,
+            company=brasserie,
+            person=persons["alice"],
+            role=roles[("dmfa", "declarant")],
+            for_clients=False,
+            ended_at=None,
             defaults={"valid_from": start, "granted_by": persons["alice"]},
         )
         Grant.objects.get_or_create(
-            company=fiduciaire, person=persons["david"], role=roles[("vat", "vat-declarant")],
-            for_clients=True, ended_at=None,
+            company=fiduciaire,
+            person=persons["david"],
+            role=roles[("vat", "vat-declarant")],
+            for_clients=True,
+            ended_at=None,
             defaults={"valid_from": start},
         )
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {len(CITIZENS)} citizens, {len(COMPANIES)} companies, "
-            f"{len(SPONSORS)} sponsors, {len(SERVICES)} services."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(CITIZENS)} citizens, {len(COMPANIES)} companies, "
+                f"{len(SPONSORS)} sponsors, {len(SERVICES)} services."
+            )
+        )
