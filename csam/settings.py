@@ -180,6 +180,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "identity.tasks.lockouts_purge_expired",
         "schedule": crontab(minute=5),
     },
+    # crontab(minute="*/30"): every half hour, refresh the eID revocation lists (they are
+    # published daily or more often; a failed fetch is tried again half an hour later).
+    "identity-eid-crls-refresh": {
+        "task": "identity.tasks.eid_crls_refresh",
+        "schedule": crontab(minute="*/30"),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------------
@@ -189,6 +195,10 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username/address before any password check.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The eID backends refuse with a reason, so the log-in services call them directly; listed
+    # here so that sessions they open find their user again.
+    "identity.eid.backends.EidChallengeBackend",
+    "identity.eid.backends.EidClientCertificateBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "identity:login"
@@ -236,6 +246,16 @@ EID_TRUST_ANCHORS = env_list("EID_TRUST_ANCHORS")
 EID_CRL_MISSING_POLICY = env_str("EID_CRL_MISSING_POLICY", "refuse")
 # The cache alias holding revocation lists; it must be shared by every process (Redis).
 EID_CRL_CACHE = env_str("EID_CRL_CACHE", "default")
+# Where the revocation lists are fetched from (comma-separated URLs), by a periodic task.
+EID_CRL_URLS = env_list("EID_CRL_URLS")
+# The local signer the log-in page talks to (`manage.py eid_agent` on the citizen's computer).
+EID_AGENT_URL = env_str("EID_AGENT_URL", "http://127.0.0.1:38470")
+# Origins whose pages the local signer answers (the portal's own address).
+EID_AGENT_ALLOWED_ORIGINS = env_list("EID_AGENT_ALLOWED_ORIGINS", PORTAL_BASE_URL)
+# Behind a TLS proxy that asks for the card's certificate: the header it passes the certificate
+# in (nginx: $ssl_client_escaped_cert), and the proxy addresses that header is trusted from.
+EID_CLIENT_CERT_HEADER = env_str("EID_CLIENT_CERT_HEADER", "X-SSL-Client-Cert")
+EID_TRUSTED_PROXIES = env_list("EID_TRUSTED_PROXIES")
 
 # --- Sessions and security ------------------------------------------------------------------------
 
@@ -319,7 +339,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "csam.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute", "eid": "30/minute"},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

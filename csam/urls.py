@@ -10,11 +10,15 @@ from companies.apis import ServiceClientMeApi
 from csam import views
 from csam.authz.apis import ActingChooseApi
 from identity.apis import MeApi
+from identity.eid.apis import EidChallengeApi, EidFailureApi, EidLoginApi
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
     path("acting/", ActingChooseApi.as_view(), name="acting"),
     path("clients/me/", ServiceClientMeApi.as_view(), name="client_me"),
+    path("auth/eid/challenge/", EidChallengeApi.as_view(), name="eid_challenge"),
+    path("auth/eid/login/", EidLoginApi.as_view(), name="eid_login"),
+    path("auth/eid/failure/", EidFailureApi.as_view(), name="eid_failure"),
 ]
 
 urlpatterns = [

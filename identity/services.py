@@ -96,15 +96,26 @@ def _audit_login(request: HttpRequest, user: User, action: str, **data: Any) -> 
     )
 
 
-def login_with_password(*, request: HttpRequest, user: User) -> Assurance:
-    """Log in a user whose password was checked: level low.
+def login_with(*, request: HttpRequest, user: User, means: Means, backend: str) -> Assurance:
+    """Open a session for ``user`` proven by ``means`` (its level comes from the means).
 
-    Django's ``login`` gives the session a new key (no fixation). Audited.
+    Django's ``login`` gives the session a new key (no fixation).
     """
-    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    assurance = _record_assurance(request, means=(Means.PASSWORD,))
+    auth_login(request, user, backend=backend)
+    assurance = _record_assurance(request, means=(means,))
     if user.person is not None:
         request.session[PREFERRED_LANGUAGE_SESSION_KEY] = user.person.preferred_language
+    return assurance
+
+
+def login_with_password(*, request: HttpRequest, user: User) -> Assurance:
+    """Log in a user whose password was checked: level low. Audited."""
+    assurance = login_with(
+        request=request,
+        user=user,
+        means=Means.PASSWORD,
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
     _audit_login(request, user, "identity.login", means=["password"], level="low")
     return assurance
 

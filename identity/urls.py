@@ -7,6 +7,11 @@ app_name = "identity"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path(
+        "login/eid-certificate/",
+        views.EidClientCertificateLoginView.as_view(),
+        name="eid_certificate_login",
+    ),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("step-up/", views.StepUpView.as_view(), name="step_up"),
     path("profile/", views.ProfileView.as_view(), name="profile"),

@@ -4,6 +4,7 @@ from base64 import b32encode
 from io import BytesIO
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
@@ -23,6 +24,8 @@ import qrcode.image.svg
 from csam.audit.services import audit_record
 from identity.assurance import AssuranceLevel, assurance_of
 from identity.decorators import AssuranceRequiredMixin
+from identity.eid.exceptions import EidError
+from identity.eid.services import eid_login_with_client_certificate
 from identity.exceptions import ActivationCodeInvalid
 from identity.forms import EnrolmentForm, LoginForm, OneTimeCodeForm
 from identity.services import (
@@ -58,15 +61,13 @@ class LoginView(View):
     template_name = "identity/login.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(
-            request, self.template_name, {"form": LoginForm(request), "next": _safe_next(request)}
-        )
+        return render(request, self.template_name, login_page_context(request, LoginForm(request)))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = LoginForm(request, data=request.POST)
         target = _safe_next(request)
         if not form.is_valid():
-            return render(request, self.template_name, {"form": form, "next": target}, status=200)
+            return render(request, self.template_name, login_page_context(request, form))
         user = form.get_user()
         login_with_password(request=request, user=user)
         if user_has_otp(user=user):
@@ -74,6 +75,42 @@ class LoginView(View):
             query = urlencode({"level": "substantial", "next": target, "after_login": "1"})
             return HttpResponseRedirect(f"{reverse('identity:step_up')}?{query}")
         return HttpResponseRedirect(target)
+
+
+def login_page_context(
+    request: HttpRequest, form: LoginForm, eid_error: str = ""
+) -> dict[str, object]:
+    """What the log-in page shows: the password form and the eID card log-in."""
+    return {
+        "form": form,
+        "next": _safe_next(request),
+        "eid_agent_url": settings.EID_AGENT_URL,
+        "eid_challenge_url": reverse("api:eid_challenge"),
+        "eid_login_url": reverse("api:eid_login"),
+        "eid_certificate_login_url": reverse("identity:eid_certificate_login"),
+        "eid_error": eid_error,
+    }
+
+
+@method_decorator(never_cache, name="dispatch")
+class EidClientCertificateLoginView(View):
+    """Log in with the certificate the TLS proxy asked the browser for (the card's).
+
+    The proxy requests a client certificate on this address only and passes it in a header,
+    trusted only from the configured proxy addresses.
+    """
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            eid_login_with_client_certificate(request=request)
+        except EidError as error:
+            return render(
+                request,
+                LoginView.template_name,
+                login_page_context(request, LoginForm(request), eid_error=str(error.message)),
+                status=401,
+            )
+        return HttpResponseRedirect(_safe_next(request))
 
 
 @method_decorator(never_cache, name="dispatch")

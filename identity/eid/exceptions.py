@@ -251,3 +251,67 @@ class CrlInvalid(EidError):
         "The certificate revocation list is not valid: it is unreadable, out of date, of an "
         "unsupported kind or not signed by a trusted certificate authority."
     )
+
+
+# --- The log-in exchange --------------------------------------------------------------------------
+
+
+class ChallengeError(EidError):
+    """The challenge sent back is not the one this session is waiting for."""
+
+    code = "challenge_invalid"
+    default_message = _("This log-in attempt is not valid any more. Please start again.")
+
+
+class ChallengeMissing(ChallengeError):
+    """No challenge is pending in this session (never asked, or already used)."""
+
+    code = "challenge_missing"
+
+
+class ChallengeExpired(ChallengeError):
+    """The challenge is older than its lifetime."""
+
+    code = "challenge_expired"
+    default_message = _("This log-in attempt took too long. Please start again.")
+
+
+class ChallengeReplayed(ChallengeError):
+    """The challenge was used already (a replayed log-in request)."""
+
+    code = "challenge_replayed"
+
+
+class ChallengeForeign(ChallengeError):
+    """The challenge was issued to another session."""
+
+    code = "challenge_other_session"
+
+
+class AnotherPersonsCard(EidError):
+    """A logged-in person tried to step up with someone else's card."""
+
+    code = "card_of_another_person"
+    default_message = _(
+        "This eID card belongs to someone else than the person logged in. Log out first to log "
+        "in with this card."
+    )
+
+
+class AccountDisabled(EidError):
+    code = "account_disabled"
+    default_message = _("This account is disabled.")
+
+
+class UntrustedProxy(EidError):
+    """A client certificate header came from an address that is not a configured proxy."""
+
+    code = "untrusted_proxy"
+    default_message = _("The certificate could not be accepted from this connection.")
+
+
+class ClientCertificateMissing(EidError):
+    code = "client_certificate_missing"
+    default_message = _(
+        "Your browser did not present an eID certificate. Insert your card and try again."
+    )
