@@ -44,6 +44,7 @@ class Company(models.Model):
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         ordering = ["name", "id"]
+        permissions = [("manage_all_access", "Manage access rights in every domain")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.formatted_number})"
@@ -74,10 +75,19 @@ class PeriodQuerySet(models.QuerySet):
         return self.filter(company=company)
 
 
+class EndReason(models.TextChoices):
+    REVOKED = "revoked", _("revoked")
+    EXPIRED = "expired", _("expired")
+    REPLACED = "replaced", _("replaced")
+
+
 class PeriodModel(models.Model):
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("end reason"), max_length=10, choices=EndReason.choices, blank=True
+    )
 
     objects = PeriodQuerySet.as_manager()
 
@@ -169,6 +179,27 @@ class Role(LocalizedNameMixin):
         ]
 
 
+class CompanyDomain(models.Model):
+    """A domain as managed within one company: the object that per-domain manager permissions
+    (django-guardian) are attached to, since a `Domain` is shared by every company."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="domains")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+
+    objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("company domain")
+        verbose_name_plural = _("company domains")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "domain"], name="companydomain_unique")
+        ]
+        permissions = [("manage_domain_access", "Manage access rights in this domain")]
+
+    def __str__(self) -> str:
+        return f"{self.company} — {self.domain}"
+
+
 class AccessManagerKind(models.TextChoices):
     MAIN = "main", _("main access manager")
     CO_MAIN = "co_main", _("co-main access manager")
@@ -189,6 +220,9 @@ class AccessManager(PeriodModel):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     designated_at = models.DateTimeField(auto_now_add=True)
+    ended_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("access manager")
@@ -205,6 +239,13 @@ class AccessManager(PeriodModel):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="accessmanager_period_ordered",
+            ),
+            # One open designation of a kind per person, company and domain.
+            models.UniqueConstraint(
+                fields=["company", "person", "kind", "domain"],
+                condition=Q(ended_at__isnull=True),
+                name="accessmanager_one_open",
+                nulls_distinct=False,
             ),
         ]
 

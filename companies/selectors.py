@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from companies.models import (
     AccessManager,
@@ -11,8 +12,10 @@ from companies.models import (
     Domain,
     Grant,
     LegalRepresentative,
+    Role,
     Service,
 )
+from csam.audit.models import AuditEvent
 from identity.models import Person
 
 
@@ -78,3 +81,246 @@ def catalogue_domains_with_services() -> QuerySet[Domain]:
 
 def company_get_by_number(*, enterprise_number: str) -> Company | None:
     return Company.objects.filter(enterprise_number=enterprise_number).first()
+
+
+def company_ids_with_stale_grants(*, today: dt.date) -> list[int]:
+    """Companies with grants past their end date not yet marked expired (for the daily sweep)."""
+    return list(
+        Grant.objects.filter(ended_at__isnull=True, valid_until__lt=today)
+        .values_list("company_id", flat=True)
+        .distinct()
+        .order_by("company_id")
+    )
+
+
+# --- Access management (every read takes its tenant) --------------------------------------------
+
+GRANT_STATUSES = ("current", "future", "ended", "all")
+
+
+def grant_list(
+    *,
+    tenant: Company,
+    person: Person | None = None,
+    status: str = "current",
+    service_code: str = "",
+    domain_code: str = "",
+    at: dt.datetime | None = None,
+) -> QuerySet[Grant]:
+    """The tenant's grants, newest first, with role, service, domain and person loaded.
+
+    ``status``: current (in force now), future (not started), ended (revoked or expired), all.
+    """
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    grants = Grant.objects.for_tenant(tenant).select_related(
+        "person", "role__service__domain", "granted_by", "ended_by"
+    )
+    if status == "current":
+        grants = grants.current(at)
+    elif status == "future":
+        grants = grants.filter(valid_from__gt=today, ended_at__isnull=True)
+    elif status == "ended":
+        grants = grants.filter(Q(ended_at__lte=at) | Q(valid_until__lt=today))
+    if person is not None:
+        grants = grants.filter(person=person)
+    if service_code:
+        grants = grants.filter(role__service__code=service_code)
+    if domain_code:
+        grants = grants.filter(role__service__domain__code=domain_code)
+    return grants.order_by("-granted_at", "-id")
+
+
+def grant_get(*, tenant: Company, grant_id: int) -> Grant | None:
+    """One of the tenant's grants; None for another tenant's (their existence never leaks)."""
+    return (
+        Grant.objects.for_tenant(tenant)
+        .select_related("person", "role__service__domain")
+        .filter(pk=grant_id)
+        .first()
+    )
+
+
+def collaborator_list(
+    *,
+    tenant: Company,
+    search: str = "",
+    service_code: str = "",
+    domain_code: str = "",
+    include_ended: bool = False,
+) -> QuerySet[Person]:
+    """People holding (or, with ``include_ended``, having held) a grant in the tenant, by name.
+
+    ``search`` matches names (any part) or a national register number (digits, separators
+    allowed). Each person carries ``tenant_grants``: their matching grants, loaded in one query.
+    """
+    grants = Grant.objects.for_tenant(tenant)
+    if not include_ended:
+        grants = grants.current()
+    if service_code:
+        grants = grants.filter(role__service__code=service_code)
+    if domain_code:
+        grants = grants.filter(role__service__domain__code=domain_code)
+    people = Person.objects.filter(id__in=grants.values("person_id"))
+    search = search.strip()
+    if search:
+        digits = "".join(ch for ch in search if ch.isdigit())
+        condition = Q()
+        for word in search.split():
+            condition &= Q(surname__icontains=word) | Q(given_names__icontains=word)
+        if len(digits) == 11:
+            condition |= Q(national_number=digits)
+        people = people.filter(condition)
+    return people.prefetch_related(
+        Prefetch(
+            "grants",
+            queryset=grants.select_related("role__service__domain").order_by(
+                "role__service__code", "role__code"
+            ),
+            to_attr="tenant_grants",
+        )
+    ).order_by("surname", "given_names", "id")
+
+
+def collaborator_get(*, tenant: Company, person_id: int) -> Person | None:
+    """A person who holds or held a grant or a designation in the tenant; None otherwise."""
+    tied = Q(grants__company=tenant) | Q(manager_roles__company=tenant)
+    return Person.objects.filter(tied, pk=person_id).distinct().first()
+
+
+def access_manager_list(*, tenant: Company, include_ended: bool = False) -> QuerySet[AccessManager]:
+    managers = AccessManager.objects.for_tenant(tenant)
+    if not include_ended:
+        managers = managers.current()
+    return managers.select_related("person", "domain", "designated_by").order_by(
+        "kind", "domain__code", "person__surname", "id"
+    )
+
+
+def access_manager_get(*, tenant: Company, designation_id: int) -> AccessManager | None:
+    return (
+        AccessManager.objects.for_tenant(tenant)
+        .select_related("person", "domain")
+        .filter(pk=designation_id)
+        .first()
+    )
+
+
+def legal_representative_list(*, tenant: Company) -> QuerySet[LegalRepresentative]:
+    return (
+        LegalRepresentative.objects.current()
+        .for_tenant(tenant)
+        .select_related("person")
+        .order_by("person__surname", "id")
+    )
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    person: Person
+    cells: tuple[tuple[Grant, ...], ...]  # one tuple of grants per service column
+
+
+@dataclass(frozen=True)
+class AccessMatrix:
+    services: tuple[Service, ...]
+    rows: tuple[MatrixRow, ...]
+
+
+def access_matrix(*, tenant: Company, people: list[Person]) -> AccessMatrix:
+    """Collaborators × services, the current roles in the cells, for the given (paginated)
+    people: two queries whatever the number of people."""
+    grants = list(
+        Grant.objects.current()
+        .for_tenant(tenant)
+        .filter(person__in=people)
+        .select_related("role__service")
+        .order_by("role__code")
+    )
+    services = tuple(sorted({g.role.service for g in grants}, key=lambda s: (s.name_en, s.pk)))
+    index = {s.pk: i for i, s in enumerate(services)}
+    by_person: dict[int, list[list[Grant]]] = {p.pk: [[] for _ in services] for p in people}
+    for grant in grants:
+        by_person[grant.person_id][index[grant.role.service_id]].append(grant)
+    return AccessMatrix(
+        services=services,
+        rows=tuple(
+            MatrixRow(person=p, cells=tuple(tuple(c) for c in by_person[p.pk])) for p in people
+        ),
+    )
+
+
+def role_list_grantable(*, domain_ids: set[int] | None) -> QuerySet[Role]:
+    """Roles of active services, limited to ``domain_ids`` (None: every domain)."""
+    roles = Role.objects.filter(service__is_active=True).select_related("service__domain")
+    if domain_ids is not None:
+        roles = roles.filter(service__domain_id__in=domain_ids)
+    return roles.order_by("service__name_en", "code")
+
+
+def role_get(*, service_code: str, role_code: str) -> Role | None:
+    return (
+        Role.objects.select_related("service__domain")
+        .filter(service__code=service_code, code=role_code, service__is_active=True)
+        .first()
+    )
+
+
+def domain_list() -> QuerySet[Domain]:
+    return Domain.objects.order_by("name_en")
+
+
+def company_history(*, tenant: Company) -> QuerySet[AuditEvent]:
+    """The tenant's part of the audit log, newest first."""
+    return AuditEvent.objects.filter(tenant_id=tenant.pk).order_by("-id")
+
+
+EXPORT_COLUMNS = (
+    "national_number",
+    "surname",
+    "given_names",
+    "service",
+    "role",
+    "for_clients",
+    "valid_from",
+    "valid_until",
+    "status",
+)
+
+
+def grants_export_rows(*, tenant: Company) -> list[list[str]]:
+    """The tenant's grants (all, with their status) as CSV rows, header first. Cells that a
+    spreadsheet would run as a formula are prefixed with a quote."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+    rows = [list(EXPORT_COLUMNS)]
+    for grant in grant_list(tenant=tenant, status="all").order_by(
+        "person__surname", "person__id", "role__service__code", "role__code", "id"
+    ):
+        if grant.ended_at is not None and grant.ended_at <= now:
+            status = grant.end_reason or "ended"
+        elif grant.valid_until is not None and grant.valid_until < today:
+            status = "expired"
+        elif grant.valid_from > today:
+            status = "future"
+        else:
+            status = "current"
+        rows.append(
+            [
+                cell(grant.person.national_number),
+                cell(grant.person.surname),
+                cell(grant.person.given_names),
+                cell(grant.role.service.code),
+                cell(grant.role.code),
+                "yes" if grant.for_clients else "no",
+                grant.valid_from.isoformat(),
+                grant.valid_until.isoformat() if grant.valid_until else "",
+                status,
+            ]
+        )
+    return rows

@@ -186,6 +186,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "identity.tasks.eid_crls_refresh",
         "schedule": crontab(minute="*/30"),
     },
+    # crontab(hour=0, minute=15): every day at 00:15, mark grants past their end date expired.
+    "companies-grants-expire": {
+        "task": "companies.tasks.grants_expire_sweep",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    # crontab(hour=0, minute=20): every day at 00:20, give or take access managers' object
+    # permissions for designations that start or end.
+    "authz-manager-permissions": {
+        "task": "csam.authz.tasks.manager_permissions_sweep",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------------

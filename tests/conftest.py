@@ -14,6 +14,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identity.assurance import SESSION_KEY, Assurance, AssuranceLevel, Means
+from tests.browser.fixtures import browser, page  # noqa: F401 - one Playwright for all tests
 from tests.factories.companies import CompanyFactory
 from tests.factories.identity import UserFactory
 
@@ -42,6 +43,18 @@ def _services_reachable(django_db_setup: None, django_db_blocker: object) -> Non
 @pytest.fixture(autouse=True)
 def _clean_cache() -> None:
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Tasks run at once in the test's process (with Redis as broker too); the one test that
+    needs a real worker over Redis starts one itself (tests/test_celery.py)."""
+    from csam.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 @pytest.fixture(autouse=True)

@@ -34,3 +34,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+
+
+class DeliveredNotice(models.Model):
+    """One notification that went out, by a key naming what it was about.
+
+    Tasks may run twice; the unique key makes the second run a no-op instead of a second e-mail.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    delivered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivered notice")
+        verbose_name_plural = _("delivered notices")
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
@@ -84,3 +85,55 @@ def audit_chain_first_break() -> AuditEvent | None:
             return event
         previous_hash = event.hash
     return None
+
+
+def audit_act(
+    *,
+    actor: Any,
+    action: str,
+    tenant_id: int | None,
+    object_type: str = "",
+    object_id: str | int = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    outcome: str = "success",
+    extra: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record a change made by an acting person (or the system) with its before and after.
+
+    ``actor`` is an acting context (or the system actor): its ``user_id``, ``label`` and
+    ``acting_for_label`` are read, so this module needs to know nothing about the apps above it.
+    """
+    data: dict[str, Any] = {"before": before, "after": after}
+    if extra:
+        data.update(extra)
+    return audit_record(
+        action=action,
+        outcome=outcome,
+        actor_user_id=getattr(actor, "user_id", None),
+        actor_label=str(getattr(actor, "label", "")),
+        acting_for=str(getattr(actor, "acting_for_label", "")),
+        tenant_id=tenant_id,
+        object_type=object_type,
+        object_id=object_id,
+        data=data,
+    )
+
+
+def notice_deliver_once(*, key: str, send: Callable[[], object]) -> bool:
+    """Run ``send`` unless a notice with ``key`` went out already; return whether it ran.
+
+    The notice row is written in the same transaction as the sending: if ``send`` raises, the row
+    is rolled back and a retry sends again; if two runs race, the unique key lets one through.
+    """
+    from django.db import IntegrityError
+
+    from csam.audit.models import DeliveredNotice
+
+    try:
+        with transaction.atomic():
+            DeliveredNotice.objects.create(key=key[:200])
+            send()
+    except IntegrityError:
+        return False
+    return True

@@ -9,6 +9,12 @@ class Action(StrEnum):
     ACTING_CHOOSE_COMPANY = "acting.choose_company"
     IDENTITY_VIEW_OWN = "identity.view_own"
     IDENTITY_MANAGE_SECURITY = "identity.manage_security"
+    COMPANIES_VIEW = "companies.view"
+    COMPANIES_DESIGNATE_MAIN_MANAGER = "companies.designate_main_manager"
+    COMPANIES_DESIGNATE_MANAGER = "companies.designate_manager"
+    COMPANIES_DESIGNATE_DOMAIN_CO_MANAGER = "companies.designate_domain_co_manager"
+    COMPANIES_GRANT_ROLE = "companies.grant_role"
+    COMPANIES_REVOKE_GRANT = "companies.revoke_grant"
 
 
 # What each action needs from the session. An action missing here is denied (deny by default).
@@ -16,4 +22,11 @@ REQUIRED_ASSURANCE: dict[Action, AssuranceLevel] = {
     Action.ACTING_CHOOSE_COMPANY: AssuranceLevel.LOW,
     Action.IDENTITY_VIEW_OWN: AssuranceLevel.LOW,
     Action.IDENTITY_MANAGE_SECURITY: AssuranceLevel.SUBSTANTIAL,
+    # Reading a company's rights needs "substantial"; changing them needs the eID card.
+    Action.COMPANIES_VIEW: AssuranceLevel.SUBSTANTIAL,
+    Action.COMPANIES_DESIGNATE_MAIN_MANAGER: AssuranceLevel.HIGH,
+    Action.COMPANIES_DESIGNATE_MANAGER: AssuranceLevel.HIGH,
+    Action.COMPANIES_DESIGNATE_DOMAIN_CO_MANAGER: AssuranceLevel.HIGH,
+    Action.COMPANIES_GRANT_ROLE: AssuranceLevel.HIGH,
+    Action.COMPANIES_REVOKE_GRANT: AssuranceLevel.HIGH,
 }

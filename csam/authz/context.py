@@ -24,6 +24,7 @@ class ActingContext:
     mandate: Any | None = None
     user_id: int | None = None
     label: str = ""
+    user: Any | None = None  # the account (identity.User), for object-permission checks
 
     @property
     def is_authenticated(self) -> bool:

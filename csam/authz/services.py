@@ -10,6 +10,7 @@ from csam.audit.services import audit_record
 from csam.authz.actions import Action
 from csam.authz.context import ActingContext
 from csam.authz.engine import Decision, decide
+from csam.authz.permissions import manager_permissions_sync
 from identity.assurance import assurance_of
 
 SESSION_KEY = "csam_acting_company"
@@ -24,6 +25,7 @@ def _base_context(request: HttpRequest) -> ActingContext:
         assurance=assurance_of(request),
         user_id=user.pk,
         label=user.get_username(),
+        user=user,
     )
 
 
@@ -47,6 +49,7 @@ def acting_context_resolve(request: HttpRequest) -> ActingContext:
                 company=company,
                 user_id=base.user_id,
                 label=base.label,
+                user=base.user,
             )
     request.session.pop(SESSION_KEY, None)
     messages.warning(
@@ -82,4 +85,7 @@ def acting_choose_company(*, request: HttpRequest, company: Company | None) -> D
     )
     if decision.allowed:
         request.session[SESSION_KEY] = company.pk
+        if actor.person is not None:
+            # An account made after its designation gets its permissions when it starts acting.
+            manager_permissions_sync(person_id=actor.person.pk, company=company)
     return decision
