@@ -24,7 +24,7 @@ def test_citizen_logs_in_with_code_switches_language_acts_for_company_logs_out(p
     assert_accessible(page)
     page.get_by_role("textbox", name="Username").fill("alice")
     page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
     # Password alone is "low": the portal asks for the code next.
     page.get_by_role("textbox", name="Code").fill(totp_code(user))
