@@ -77,19 +77,26 @@ class LoginView(View):
         return HttpResponseRedirect(target)
 
 
-def login_page_context(
-    request: HttpRequest, form: LoginForm, eid_error: str = ""
-) -> dict[str, object]:
-    """What the log-in page shows: the password form and the eID card log-in."""
+def eid_card_context(request: HttpRequest) -> dict[str, object]:
+    """What the eID card exchange on a page needs (log-in and step-up)."""
     return {
-        "form": form,
         "next": _safe_next(request),
         "eid_agent_url": settings.EID_AGENT_URL,
         "eid_challenge_url": reverse("api:eid_challenge"),
         "eid_login_url": reverse("api:eid_login"),
-        "eid_certificate_login_url": reverse("identity:eid_certificate_login"),
-        "eid_error": eid_error,
+        "eid_failure_url": reverse("api:eid_failure"),
+        # Offered only where a TLS proxy that asks for the card's certificate is configured.
+        "eid_certificate_login_url": reverse("identity:eid_certificate_login")
+        if settings.EID_TRUSTED_PROXIES
+        else "",
     }
+
+
+def login_page_context(
+    request: HttpRequest, form: LoginForm, eid_error: str = ""
+) -> dict[str, object]:
+    """What the log-in page shows: the password form and the eID card log-in."""
+    return {"form": form, "eid_error": eid_error, **eid_card_context(request)}
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -123,9 +130,9 @@ class StepUpView(AssuranceRequiredMixin, View):
     def _context(self, request: HttpRequest, form: OneTimeCodeForm) -> dict[str, object]:
         level = _parse_level(request.GET.get("level") or request.POST.get("level"))
         return {
+            **eid_card_context(request),
             "form": form,
             "level": level,
-            "next": _safe_next(request),
             "has_otp": user_has_otp(user=request.user),
             "after_login": request.GET.get("after_login") == "1",
             "current": assurance_of(request).effective_level(),

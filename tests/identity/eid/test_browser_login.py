@@ -161,3 +161,27 @@ def test_login_page_shows_the_portals_refusal_when_revocation_cannot_be_checked(
         str(RevocationUnknown.default_message)
     )
     assert page.url == f"{live_server.url}/accounts/login/"
+
+
+def test_citizen_steps_up_to_high_with_card_after_password_login(
+    page, live_server, softhsm, start_agent
+):
+    from tests.factories.identity import PASSWORD, PersonFactory, UserFactory
+
+    soft_card = softhsm.card("rsa")
+    person = PersonFactory(national_number=soft_card.card.national_number)
+    UserFactory(username="stepper", person=person)
+    start_agent(soft_card.serial)
+
+    page.goto("/accounts/login/")
+    page.get_by_role("textbox", name="Username").fill("stepper")
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.goto("/accounts/step-up/?level=high&next=/accounts/profile/")
+    assert_accessible(page)
+    page.get_by_role("button", name=START_BUTTON).click()
+    page.get_by_label(PIN_LABEL).fill(soft_card.card.pin)
+    page.get_by_role("button", name=SUBMIT_BUTTON).click()
+
+    expect(page).to_have_url(f"{live_server.url}/accounts/profile/")
+    expect(page.get_by_test_id("assurance-level")).to_have_text("high")
