@@ -98,3 +98,18 @@ class ServiceClientAdmin(admin.ModelAdmin):
                 % {"client": obj, "key": key},
                 messages.WARNING,
             )
+
+
+@admin.register(LegalRepresentative)
+class LegalRepresentativeAdmin(admin.ModelAdmin):
+    list_display = ["person", "function", "company", "valid_from", "valid_until", "ended_at"]
+    list_filter = ["function", "end_reason"]
+    search_fields = ["company__name", "company__enterprise_number", "person__surname"]
+    raw_id_fields = ["person", "company"]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "service", "min_assurance", "for_clients_allowed"]
+    list_filter = ["min_assurance", "for_clients_allowed", "service__domain"]
+    search_fields = ["code", "name_en", "name_fr", "name_nl", "name_de", "service__code"]
