@@ -7,12 +7,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies.exceptions import Conflict
 from companies.models import AccessManager, AccessManagerKind, Company, Domain, EndReason
+from companies.services._common import insert_unique, require_action
 from csam.audit.services import audit_act
 from identity.services import person_get_or_create
 
@@ -39,13 +40,6 @@ def designation_snapshot(designation: AccessManager) -> dict[str, Any]:
         "ended_at": designation.ended_at.isoformat() if designation.ended_at else None,
         "end_reason": designation.end_reason,
     }
-
-
-def _require(actor: ActingContext, action: str, target: Any, tenant: Company) -> None:
-    from csam.authz.actions import Action
-    from csam.authz.engine import require
-
-    require(actor=actor, action=Action(action), target=target, tenant=tenant)
 
 
 def _sync(person_id: int, tenant: Company) -> None:
@@ -85,7 +79,7 @@ def access_manager_designate(
         raise ValidationError({"domain": [_("Choose the domain this manager manages.")]})
     if not is_domain_kind and domain is not None:
         raise ValidationError({"domain": [_("A main access manager manages every domain.")]})
-    _require(actor, DESIGNATE_ACTION[kind], (kind, domain), tenant)
+    require_action(actor, DESIGNATE_ACTION[kind], (kind, domain), tenant)
     today = timezone.localdate()
     valid_from = valid_from or today
     errors: dict[str, list[str]] = {}
@@ -113,14 +107,11 @@ def access_manager_designate(
         valid_until=valid_until,
         designated_by=actor.person,
     )
-    designation.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            designation.save()
-    except IntegrityError:
-        raise ValidationError(
-            {"national_number": [_("This person already holds this designation.")]}
-        ) from None
+    insert_unique(
+        designation,
+        field="national_number",
+        message=_("This person already holds this designation."),
+    )
     audit_act(
         actor=actor,
         action="companies.access_manager_designated",
@@ -166,7 +157,7 @@ def access_manager_end(
         .select_related("domain")
         .get(pk=designation.pk)
     )
-    _require(
+    require_action(
         actor,
         DESIGNATE_ACTION[AccessManagerKind(locked.kind)],
         (locked.kind, locked.domain),

@@ -7,12 +7,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies.exceptions import Conflict
 from companies.models import Company, EndReason, Grant, Role
+from companies.services._common import insert_unique, require_action
 from csam.audit.services import audit_act
 from identity.models import Person
 from identity.services import person_get_or_create
@@ -34,14 +35,6 @@ def grant_snapshot(grant: Grant) -> dict[str, Any]:
         "ended_at": grant.ended_at.isoformat() if grant.ended_at else None,
         "end_reason": grant.end_reason,
     }
-
-
-def _require(actor: ActingContext, action: str, target: Any, tenant: Company) -> None:
-    # The engine sits above this app: look it up at call time (one-way dependencies).
-    from csam.authz.actions import Action
-    from csam.authz.engine import require
-
-    require(actor=actor, action=Action(action), target=target, tenant=tenant)
 
 
 def _notify_after_commit(grant_id: int, tenant_id: int, event: str) -> None:
@@ -111,7 +104,7 @@ def grant_create(
 
     Raises `PermissionDenied` / `StepUpRequired` (authority) or `ValidationError` (data).
     """
-    _require(actor, "companies.grant_role", role, tenant)
+    require_action(actor, "companies.grant_role", role, tenant)
     valid_from = valid_from or timezone.localdate()
     person, _created = person_get_or_create(national_number=national_number)
     # An expired grant still open (the daily task has not run yet) must not block a new one.
@@ -135,15 +128,9 @@ def grant_create(
         for_clients=for_clients,
         granted_by=actor.person,
     )
-    grant.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            grant.save()
-    except IntegrityError:
-        # Another manager granted the same role a moment ago: one grant stands.
-        raise ValidationError(
-            {"role": [_("This collaborator already holds this role in this company.")]}
-        ) from None
+    insert_unique(
+        grant, field="role", message=_("This collaborator already holds this role in this company.")
+    )
     audit_act(
         actor=actor,
         action="companies.grant_created",
@@ -171,7 +158,7 @@ def grant_revoke(*, actor: ActingContext, tenant: Company, grant: Grant) -> Gran
         .select_related("role__service")
         .get(pk=grant.pk)
     )
-    _require(actor, "companies.revoke_grant", locked, tenant)
+    require_action(actor, "companies.revoke_grant", locked, tenant)
     if locked.ended_at is not None:
         raise Conflict(_("This grant has ended already."))
     before = grant_snapshot(locked)
