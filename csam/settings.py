@@ -197,6 +197,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "csam.authz.tasks.manager_permissions_sweep",
         "schedule": crontab(hour=0, minute=20),
     },
+    # crontab(hour=0, minute=25): every day at 00:25, expire mandates past their end date.
+    "mandates-expire": {
+        "task": "mandates.tasks.mandates_expire_daily",
+        "schedule": crontab(hour=0, minute=25),
+    },
+    # crontab(hour=9, minute=0): every day at 09:00, remind parties of mandates ending soon.
+    "mandates-remind": {
+        "task": "mandates.tasks.mandates_remind_expiring",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------------

@@ -15,6 +15,12 @@ class Action(StrEnum):
     COMPANIES_DESIGNATE_DOMAIN_CO_MANAGER = "companies.designate_domain_co_manager"
     COMPANIES_GRANT_ROLE = "companies.grant_role"
     COMPANIES_REVOKE_GRANT = "companies.revoke_grant"
+    ACTING_CHOOSE_MANDATE = "acting.choose_mandate"
+    MANDATES_PROPOSE = "mandates.propose"
+    MANDATES_SUBDELEGATE = "mandates.subdelegate"
+    MANDATES_ACCEPT = "mandates.accept"
+    MANDATES_REFUSE = "mandates.refuse"
+    MANDATES_REVOKE = "mandates.revoke"
 
 
 # What each action needs from the session. An action missing here is denied (deny by default).
@@ -29,4 +35,12 @@ REQUIRED_ASSURANCE: dict[Action, AssuranceLevel] = {
     Action.COMPANIES_DESIGNATE_DOMAIN_CO_MANAGER: AssuranceLevel.HIGH,
     Action.COMPANIES_GRANT_ROLE: AssuranceLevel.HIGH,
     Action.COMPANIES_REVOKE_GRANT: AssuranceLevel.HIGH,
+    Action.ACTING_CHOOSE_MANDATE: AssuranceLevel.LOW,
+    # Proposing, refusing and revoking are safe directions; accepting (taking on authority)
+    # and passing authority on need the eID card.
+    Action.MANDATES_PROPOSE: AssuranceLevel.SUBSTANTIAL,
+    Action.MANDATES_SUBDELEGATE: AssuranceLevel.HIGH,
+    Action.MANDATES_ACCEPT: AssuranceLevel.HIGH,
+    Action.MANDATES_REFUSE: AssuranceLevel.SUBSTANTIAL,
+    Action.MANDATES_REVOKE: AssuranceLevel.SUBSTANTIAL,
 }

@@ -21,7 +21,8 @@ class ActingContext:
     person: Person | None
     assurance: Assurance = field(default_factory=Assurance)
     company: Company | None = None
-    mandate: Any | None = None
+    mandate: Any | None = None  # mandates.Mandate when acting under a mandate
+    represented_person: Person | None = None  # the mandator, when acting for a person
     user_id: int | None = None
     label: str = ""
     user: Any | None = None  # the account (identity.User), for object-permission checks
@@ -36,7 +37,11 @@ class ActingContext:
 
     @property
     def acting_for_label(self) -> str:
-        return str(self.company) if self.company is not None else ""
+        if self.company is not None:
+            return str(self.company)
+        if self.represented_person is not None:
+            return str(self.represented_person)
+        return ""
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,15 @@ def manager_permissions_sweep() -> int:
     line with the designations."""
     today = timezone.localdate()
     since = timezone.now() - dt.timedelta(days=1, hours=1)
-    changed = AccessManager.objects.filter(
-        Q(valid_from=today)
-        | Q(valid_until=today - dt.timedelta(days=1))
-        | Q(ended_at__gte=since)
-    ).values_list("person_id", "company_id").distinct()
+    changed = (
+        AccessManager.objects.filter(
+            Q(valid_from=today)
+            | Q(valid_until=today - dt.timedelta(days=1))
+            | Q(ended_at__gte=since)
+        )
+        .values_list("person_id", "company_id")
+        .distinct()
+    )
     companies = {c.pk: c for c in Company.objects.filter(pk__in={c for _p, c in changed})}
     count = 0
     for person_id, company_id in changed:

@@ -11,9 +11,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from companies.selectors import company_get_by_id, company_list_with_ties
-from csam.authz.services import acting_choose_company
+from csam.authz.services import (
+    acting_choose_company,
+    acting_choose_mandate,
+    acting_mandate_options,
+)
 from identity.assurance import AssuranceLevel
 from identity.decorators import AssuranceRequiredMixin
+from mandates.selectors import mandate_get_by_id, mandate_root
 
 
 class ActingChoiceForm(forms.Form):
@@ -36,7 +41,12 @@ class ActingChooseView(AssuranceRequiredMixin, View):
         return render(
             request,
             self.template_name,
-            {"form": form, "companies": options, "next": self._next(request)},
+            {
+                "form": form,
+                "companies": options,
+                "mandates": acting_mandate_options(request=request),
+                "next": self._next(request),
+            },
             status=status,
         )
 
@@ -58,6 +68,8 @@ class ActingChooseView(AssuranceRequiredMixin, View):
             acting_choose_company(request=request, company=None)
             messages.success(request, _("You now act in your own name."))
             return HttpResponseRedirect(self._next(request))
+        if choice.startswith("mandate-") and choice[8:].isdigit():
+            return self._choose_mandate(request, form, int(choice[8:]))
         company = company_get_by_id(company_id=int(choice)) if choice.isdigit() else None
         if company is None or request.user.person is None:
             # An unknown company gets the same answer as one without rights: nothing leaks.
@@ -69,4 +81,24 @@ class ActingChooseView(AssuranceRequiredMixin, View):
                 form.add_error("choice", reason.message)
             return self._render(request, form, status=403)
         messages.success(request, _("You now act for %(company)s.") % {"company": company})
+        return HttpResponseRedirect(self._next(request))
+
+    def _choose_mandate(
+        self, request: HttpRequest, form: ActingChoiceForm, mandate_id: int
+    ) -> HttpResponse:
+        mandate = mandate_get_by_id(mandate_id=mandate_id)
+        if mandate is None or request.user.person is None:
+            # An unknown mandate gets the same answer as someone else's: nothing leaks.
+            form.add_error("choice", _("This mandate was not given to you."))
+            return self._render(request, form, status=403)
+        decision = acting_choose_mandate(request=request, mandate=mandate)
+        if not decision.allowed:
+            for reason in decision.reasons:
+                form.add_error("choice", reason.message)
+            return self._render(request, form, status=403)
+        messages.success(
+            request,
+            _("You now act for %(party)s under a mandate.")
+            % {"party": mandate_root(mandate=mandate).mandator},
+        )
         return HttpResponseRedirect(self._next(request))
