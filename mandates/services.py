@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from companies.models import Company, Domain, Role, Service
 from companies.numbers import parse_enterprise_number
+from companies.rights_cache import rights_changed
 from companies.selectors import company_get_by_number
 from csam.audit.services import audit_act
 from identity.models import Person
@@ -151,7 +152,16 @@ def mandate_snapshot(mandate: Mandate) -> dict[str, Any]:
     }
 
 
+def _party_numbers(parties: list[Party]) -> tuple[list[str], list[str]]:
+    persons = [p.national_number for p in parties if isinstance(p, Person)]
+    companies = [p.enterprise_number for p in parties if isinstance(p, Company)]
+    return persons, companies
+
+
 def _record(actor: Any, mandate: Mandate, kind: str, before: dict[str, Any] | None = None) -> None:
+    # Decisions made on behalf of anyone in the chain change: their cached answers must go.
+    persons, companies = _party_numbers(_chain_parties(mandate))
+    rights_changed(person_numbers=persons, company_numbers=companies)
     MandateEvent.objects.create(
         mandate=mandate,
         kind=kind,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from companies.exceptions import Conflict
 from companies.models import Company, EndReason, Grant, Role
+from companies.rights_cache import rights_changed
 from companies.services._common import insert_unique, require_action
 from csam.audit.services import audit_act
 from identity.models import Person
@@ -139,6 +140,9 @@ def grant_create(
         object_id=grant.pk,
         after=grant_snapshot(grant),
     )
+    rights_changed(
+        person_numbers=[person.national_number], company_numbers=[tenant.enterprise_number]
+    )
     _notify_after_commit(grant.pk, tenant.pk, "granted")
     return grant
 
@@ -155,7 +159,7 @@ def grant_revoke(*, actor: ActingContext, tenant: Company, grant: Grant) -> Gran
     locked = (
         Grant.objects.for_tenant(tenant)
         .select_for_update(of=("self",))
-        .select_related("role__service")
+        .select_related("role__service", "person")
         .get(pk=grant.pk)
     )
     require_action(actor, "companies.revoke_grant", locked, tenant)
@@ -174,6 +178,10 @@ def grant_revoke(*, actor: ActingContext, tenant: Company, grant: Grant) -> Gran
         object_id=locked.pk,
         before=before,
         after=grant_snapshot(locked),
+    )
+    rights_changed(
+        person_numbers=[locked.person.national_number],
+        company_numbers=[tenant.enterprise_number],
     )
     _notify_after_commit(locked.pk, tenant.pk, "revoked")
     return locked
@@ -198,7 +206,7 @@ def grants_expire(
     stale = (
         Grant.objects.for_tenant(tenant)
         .filter(ended_at__isnull=True, valid_until__lt=today)
-        .select_related("role__service")
+        .select_related("role__service", "person")
         .select_for_update(of=("self",))
     )
     if person is not None:
@@ -216,6 +224,10 @@ def grants_expire(
         grant.ended_at = end_of_day
         grant.end_reason = EndReason.EXPIRED
         grant.save(update_fields=["ended_at", "end_reason"])
+        rights_changed(
+            person_numbers=[grant.person.national_number],
+            company_numbers=[tenant.enterprise_number],
+        )
         audit_act(
             actor=SYSTEM_ACTOR,
             action="companies.grant_expired",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from companies.models import Company, EndReason, LegalRepresentative
 from companies.numbers import parse_enterprise_number
+from companies.rights_cache import rights_changed
 from csam.audit.services import audit_record
 from identity.numbers import parse_national_number
 from identity.services import person_get_or_create
@@ -133,12 +134,14 @@ def _apply(listed: dict[str, dict[str, object]], report: RegisterImportReport) -
             LegalRepresentative.objects.create(
                 company=company, person=person, function=function, valid_from=today
             )
+            rights_changed(person_numbers=[person_number], company_numbers=[number])
             report.added += 1
         for key, rep in current.items():
             if key not in wanted:
                 rep.ended_at = timezone.now()
                 rep.end_reason = EndReason.EXPIRED
                 rep.save(update_fields=["ended_at", "end_reason"])
+                rights_changed(person_numbers=[key[0]], company_numbers=[number])
                 report.ended += 1
     audit_record(
         action="companies.register_imported",

@@ -1,0 +1,454 @@
+"""May this person act, for this company or person (or themselves), in this service, with this
+role — now or at a past moment? One SQL statement gathers every fact that could answer it;
+Python then explains the answer.
+
+The statement reads, for the subject and the represented party: the subject's grants of the role
+in the company, their legal representations of it, the whole chain of mandates from the
+represented party down to the depth limit (recursive CTE, each link covering the role by domain,
+service or role), and the subject's grants "for clients" at the companies those chains reach.
+It reads history too (ended grants, refused or revoked mandates), so a refusal names every reason
+and "as of" a past moment is answered from the same rows: nothing is ever deleted, and each
+fact's period and its end time say whether it held then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from companies.catalogue import CatalogueRole
+from companies.rights_cache import company_key, person_key, rights_versions
+from identity.assurance import AssuranceLevel
+from mandates.models import MAX_DEPTH_LIMIT
+
+SELF = "self"
+PERSON = "person"
+COMPANY = "company"
+
+
+@dataclass(frozen=True)
+class Question:
+    subject: str  # national register number, digits
+    on_behalf_kind: str  # self, person or company
+    on_behalf_number: str | None  # national or enterprise number, digits
+    role: CatalogueRole
+    assurance: AssuranceLevel
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Answer:
+    allowed: bool
+    path: tuple[dict[str, Any], ...] = ()
+    reasons: tuple[Reason, ...] = ()
+    required_assurance: AssuranceLevel = AssuranceLevel.LOW
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "decision": "allow" if self.allowed else "deny",
+            "path": list(self.path),
+            "reasons": [r.as_dict() for r in self.reasons],
+            "required_assurance": self.required_assurance.value,
+        }
+
+
+# --- The statement ------------------------------------------------------------------------------
+
+# Columns of every branch: kind, id, ref_a, ref_b, ref_c, state, d_from, d_until, t_start, t_end,
+# hops. CASTs give the NULLs a type, which PostgreSQL needs in a UNION.
+_NULL_DATE = "CAST(NULL AS DATE)"
+_NULL_TS = "CAST(NULL AS TIMESTAMP)"
+_NULL_INT = "CAST(NULL AS BIGINT)"
+_NULL_TEXT = "CAST(NULL AS VARCHAR(20))"
+
+_COVERS = """EXISTS (
+    SELECT 1 FROM mandates_mandatescope sc
+    WHERE sc.mandate_id = m.id
+      AND (sc.role_id = %(role)s OR sc.service_id = %(service)s OR sc.domain_id = %(domain)s)
+)"""
+
+# Built from constants only; every value is a bound parameter.
+_STATEMENT = f"""
+WITH RECURSIVE
+q AS (
+    SELECT
+        (SELECT p.id FROM identity_person p WHERE p.national_number = %(subject)s) AS person_id,
+        (SELECT c.id FROM companies_company c WHERE c.enterprise_number = %(company)s)
+            AS company_id,
+        (SELECT x.id FROM identity_person x WHERE x.national_number = %(mandator)s)
+            AS mandator_id
+),
+chain (id, parent_id, mandatary_person_id, mandatary_company_id, state, valid_from,
+       valid_until, accepted_at, ended_at, hops) AS (
+    SELECT m.id, m.parent_id, m.mandatary_person_id, m.mandatary_company_id, m.state,
+           m.valid_from, m.valid_until, m.accepted_at, m.ended_at, 0
+    FROM mandates_mandate m, q
+    WHERE m.parent_id IS NULL
+      AND ((q.company_id IS NOT NULL AND m.mandator_company_id = q.company_id)
+           OR (q.mandator_id IS NOT NULL AND m.mandator_person_id = q.mandator_id))
+      AND {_COVERS}
+    UNION ALL
+    SELECT m.id, m.parent_id, m.mandatary_person_id, m.mandatary_company_id, m.state,
+           m.valid_from, m.valid_until, m.accepted_at, m.ended_at, chain.hops + 1
+    FROM mandates_mandate m JOIN chain ON m.parent_id = chain.id
+    WHERE chain.hops < {MAX_DEPTH_LIMIT}
+      AND {_COVERS}
+)
+SELECT 'q', q.person_id, q.company_id, q.mandator_id, {_NULL_INT},
+       (SELECT c.status FROM companies_company c WHERE c.id = q.company_id),
+       (SELECT c.stopped_on FROM companies_company c WHERE c.id = q.company_id),
+       {_NULL_DATE}, {_NULL_TS}, {_NULL_TS}, 0
+FROM q
+UNION ALL
+SELECT 'grant', g.id, {_NULL_INT}, {_NULL_INT}, {_NULL_INT}, g.end_reason,
+       g.valid_from, g.valid_until, g.granted_at, g.ended_at, 0
+FROM companies_grant g, q
+WHERE g.company_id = q.company_id AND g.person_id = q.person_id
+  AND g.role_id = %(role)s AND g.for_clients = %(false)s
+UNION ALL
+SELECT 'representative', lr.id, {_NULL_INT}, {_NULL_INT}, {_NULL_INT}, lr.end_reason,
+       lr.valid_from, lr.valid_until, {_NULL_TS}, lr.ended_at, 0
+FROM companies_legalrepresentative lr, q
+WHERE lr.company_id = q.company_id AND lr.person_id = q.person_id
+UNION ALL
+SELECT 'mandate', chain.id, chain.parent_id, chain.mandatary_person_id, chain.mandatary_company_id,
+       chain.state, chain.valid_from, chain.valid_until, chain.accepted_at, chain.ended_at,
+       chain.hops
+FROM chain
+UNION ALL
+SELECT 'client_grant', g.id, g.company_id, {_NULL_INT}, {_NULL_INT}, g.end_reason,
+       g.valid_from, g.valid_until, g.granted_at, g.ended_at, 0
+FROM companies_grant g, q
+WHERE g.person_id = q.person_id AND g.role_id = %(role)s AND g.for_clients = %(true)s
+  AND g.company_id IN (SELECT chain.mandatary_company_id FROM chain)
+"""  # noqa: S608
+
+
+@dataclass
+class Facts:
+    person_id: int | None = None
+    company_id: int | None = None
+    mandator_id: int | None = None
+    company_status: str | None = None
+    company_stopped_on: dt.date | None = None
+    grants: list[dict[str, Any]] = field(default_factory=list)
+    representations: list[dict[str, Any]] = field(default_factory=list)
+    mandates: list[dict[str, Any]] = field(default_factory=list)
+    client_grants: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return parse_date(str(value))
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        moment = parse_datetime(str(value).replace(" ", "T"))
+        if moment is None:
+            return None
+    if timezone.is_naive(moment):
+        # SQLite hands timestamps back without a zone; Django stores them in UTC.
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def gather_facts(question: Question) -> Facts:
+    """Run the one statement and sort its rows into facts."""
+    role = question.role
+    params = {
+        "subject": question.subject,
+        "company": question.on_behalf_number if question.on_behalf_kind == COMPANY else None,
+        "mandator": question.on_behalf_number if question.on_behalf_kind == PERSON else None,
+        "role": role.role_id,
+        "service": role.service_id,
+        "domain": role.domain_id,
+        "true": True,
+        "false": False,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_STATEMENT, params)
+        rows = cursor.fetchall()
+    facts = Facts()
+    for kind, ident, ref_a, ref_b, ref_c, state, d_from, d_until, t_start, t_end, hops in rows:
+        if kind == "q":
+            facts.person_id, facts.company_id, facts.mandator_id = ident, ref_a, ref_b
+            facts.company_status, facts.company_stopped_on = state, _date(d_from)
+            continue
+        fact = {
+            "id": ident,
+            "state": state or "",
+            "valid_from": _date(d_from),
+            "valid_until": _date(d_until),
+            "start": _moment(t_start),
+            "end": _moment(t_end),
+        }
+        if kind == "grant":
+            facts.grants.append(fact)
+        elif kind == "representative":
+            facts.representations.append(fact)
+        elif kind == "mandate":
+            fact.update(
+                parent_id=ref_a, mandatary_person_id=ref_b, mandatary_company_id=ref_c, hops=hops
+            )
+            facts.mandates.append(fact)
+        elif kind == "client_grant":
+            fact["company_id"] = ref_a
+            facts.client_grants.append(fact)
+    return facts
+
+
+# --- Reading the facts ----------------------------------------------------------------------------
+
+
+def _period_status(fact: dict[str, Any], at: dt.datetime, day: dt.date) -> str:
+    """held, future, ended (revoked or otherwise ended), expired, or not_started."""
+    if fact["start"] is not None and fact["start"] > at:
+        return "not_started"  # it did not exist yet at that moment
+    if fact["end"] is not None and fact["end"] <= at:
+        return fact["state"] or "ended"
+    if fact["valid_from"] is not None and fact["valid_from"] > day:
+        return "future"
+    if fact["valid_until"] is not None and fact["valid_until"] < day:
+        return "expired"
+    return "held"
+
+
+def _mandate_status(fact: dict[str, Any], at: dt.datetime, day: dt.date) -> str:
+    if fact["start"] is None or fact["start"] > at:
+        # Never accepted, or accepted only later: refused, still proposed, or not yet.
+        return "refused" if fact["state"] == "refused" else "proposed"
+    if fact["end"] is not None and fact["end"] <= at:
+        return "expired" if fact["state"] == "expired" else "revoked"
+    if fact["valid_from"] > day:
+        return "future"
+    if fact["valid_until"] is not None and fact["valid_until"] < day:
+        return "expired"
+    return "held"
+
+
+def _fact_path(kind: str, fact: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "id": fact["id"],
+        "valid_from": fact["valid_from"].isoformat() if fact["valid_from"] else None,
+        "valid_until": fact["valid_until"].isoformat() if fact["valid_until"] else None,
+        **extra,
+    }
+
+
+_GRANT_REASONS = {
+    "revoked": ("grant_revoked", "The role was granted but has been revoked."),
+    "expired": ("grant_expired", "The role was granted but the grant has expired."),
+    "future": ("grant_not_yet_valid", "The role is granted from a later date."),
+    "replaced": ("grant_revoked", "The role was granted but has been revoked."),
+    "ended": ("grant_revoked", "The role was granted but has been revoked."),
+}
+_MANDATE_REASONS = {
+    "refused": ("mandate_refused", "The mandate was refused."),
+    "proposed": ("mandate_not_accepted", "The mandate has not been accepted."),
+    "revoked": ("mandate_revoked", "The mandate has been revoked."),
+    "expired": ("mandate_expired", "The mandate has expired."),
+    "future": ("mandate_not_yet_valid", "The mandate starts at a later date."),
+}
+
+
+def _reason(code_message: tuple[str, str]) -> Reason:
+    return Reason(code_message[0], _(code_message[1]))
+
+
+def evaluate(question: Question, facts: Facts) -> Answer:
+    """Allow with the path of facts that allows it, or deny with every reason. Deny by default."""
+    at = question.at or timezone.now()
+    day = timezone.localdate(at)
+    required = AssuranceLevel(question.role.min_assurance)
+    reasons: list[Reason] = []
+    path: tuple[dict[str, Any], ...] | None = None
+
+    if question.on_behalf_kind == SELF:
+        # Acting in one's own name needs only one's identity (and the level).
+        path = ({"kind": "self"},)
+    elif question.on_behalf_kind == COMPANY:
+        if facts.company_id is None:
+            reasons.append(Reason("unknown_company", _("This company is not registered.")))
+        elif facts.company_status == "stopped" and (
+            facts.company_stopped_on is None or facts.company_stopped_on <= day
+        ):
+            reasons.append(Reason("company_stopped", _("This company has stopped its activity.")))
+        else:
+            path = _company_path(facts, at, day, reasons)
+            if path is None:
+                path = _mandate_path(question, facts, at, day, reasons)
+    else:
+        if facts.mandator_id is None:
+            reasons.append(Reason("no_mandate", _("No mandate lets this person act for them.")))
+        else:
+            path = _mandate_path(question, facts, at, day, reasons)
+
+    if path is not None and not question.assurance.satisfies(required):
+        return Answer(
+            allowed=False,
+            reasons=(
+                Reason(
+                    "assurance_too_low",
+                    _("This role needs the level of assurance “%(level)s”.")
+                    % {"level": required.label},
+                ),
+            ),
+            required_assurance=required,
+        )
+    if path is not None:
+        return Answer(allowed=True, path=path, required_assurance=required)
+    if not reasons:
+        reasons.append(Reason("no_grant", _("This person does not hold this role here.")))
+    return Answer(allowed=False, reasons=tuple(dict.fromkeys(reasons)), required_assurance=required)
+
+
+def _company_path(
+    facts: Facts, at: dt.datetime, day: dt.date, reasons: list[Reason]
+) -> tuple[dict[str, Any], ...] | None:
+    for grant in facts.grants:
+        status = _period_status(grant, at, day)
+        # A grant of the role by the company itself, in force at that moment.
+        if status == "held":
+            return (_fact_path("grant", grant),)
+        if status in _GRANT_REASONS:
+            reasons.append(_reason(_GRANT_REASONS[status]))
+    for representation in facts.representations:
+        # A legal representative listed by the enterprise register acts for the company.
+        if _period_status(representation, at, day) == "held":
+            return (_fact_path("legal_representative", representation),)
+    return None
+
+
+def _mandate_path(
+    question: Question,
+    facts: Facts,
+    at: dt.datetime,
+    day: dt.date,
+    reasons: list[Reason],
+) -> tuple[dict[str, Any], ...] | None:
+    by_id = {m["id"]: m for m in facts.mandates}
+    client_grants: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for grant in facts.client_grants:
+        client_grants[grant["company_id"]].append(grant)
+    found_mandate = False
+    # Every mandate reached is a possible last link: walk up to the represented party.
+    for leaf in sorted(facts.mandates, key=lambda m: (m["hops"], m["id"])):
+        reaches_subject = leaf["mandatary_person_id"] == facts.person_id
+        reaches_provider = bool(client_grants.get(leaf["mandatary_company_id"]))
+        if not reaches_subject and not reaches_provider:
+            continue
+        found_mandate = True
+        chain = [leaf]
+        while chain[-1]["parent_id"] is not None and chain[-1]["parent_id"] in by_id:
+            chain.append(by_id[chain[-1]["parent_id"]])
+        chain.reverse()  # from the represented party down
+        broken = False
+        for link in chain:
+            status = _mandate_status(link, at, day)
+            # Every link of the chain must be accepted and in force at that moment.
+            if status != "held":
+                reasons.append(_reason(_MANDATE_REASONS.get(status, _MANDATE_REASONS["revoked"])))
+                broken = True
+                break
+        if broken:
+            continue
+        steps = [
+            _fact_path("mandate", link, depth=link["hops"], accepted_at=link["start"].isoformat())
+            for link in chain
+        ]
+        if reaches_subject:
+            return tuple(steps)
+        # A provider's collaborator acts through a role "for clients" the provider gave them.
+        for grant in client_grants[leaf["mandatary_company_id"]]:
+            status = _period_status(grant, at, day)
+            if status == "held":
+                if not question.role.for_clients_allowed:
+                    reasons.append(
+                        Reason(
+                            "role_not_for_clients",
+                            _("This role cannot be held for clients."),
+                        )
+                    )
+                    break
+                return (*steps, _fact_path("grant", grant, for_clients=True))
+            if status in _GRANT_REASONS:
+                reasons.append(_reason(_GRANT_REASONS[status]))
+    if not found_mandate and question.on_behalf_kind == PERSON:
+        reasons.append(Reason("no_mandate", _("No mandate lets this person act for them.")))
+    return None
+
+
+def decide_question(question: Question) -> Answer:
+    """Answer one question from the database (one statement). See the module docstring."""
+    return evaluate(question, gather_facts(question))
+
+
+# --- Cached answers -------------------------------------------------------------------------------
+
+_TTL_NOW = 300
+_TTL_PAST = 3600
+
+
+def _cache_key(question: Question, versions: dict[str, str]) -> str:
+    moment = question.at.isoformat() if question.at else "today:" + timezone.localdate().isoformat()
+    material = "|".join(
+        [
+            question.subject,
+            question.on_behalf_kind,
+            question.on_behalf_number or "",
+            str(question.role.role_id),
+            question.assurance.value,
+            moment,
+            *sorted(versions.values()),
+        ]
+    )
+    return "decision:" + hashlib.sha256(material.encode()).hexdigest()
+
+
+def _version_keys(question: Question) -> list[str]:
+    keys = [person_key(question.subject)]
+    if question.on_behalf_kind == COMPANY and question.on_behalf_number:
+        keys.append(company_key(question.on_behalf_number))
+    elif question.on_behalf_kind == PERSON and question.on_behalf_number:
+        keys.append(person_key(question.on_behalf_number))
+    return keys
+
+
+def decide_cached(question: Question) -> Answer:
+    """`decide_question` behind the shared cache. A change to the subject's or the represented
+    party's rights gives them a new version (after commit), so the next question reads the
+    database again; no SQL at all on a hit."""
+    key = _cache_key(question, rights_versions(_version_keys(question)))
+    cached = cache.get(key)
+    if isinstance(cached, Answer):
+        return cached
+    answer = decide_question(question)
+    cache.set(key, answer, _TTL_PAST if question.at else _TTL_NOW)
+    return answer

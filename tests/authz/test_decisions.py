@@ -1,0 +1,360 @@
+"""The decision engine for e-government services: every path, every deny reason, periods and
+"as of", the level rule, one statement per uncached decision, none on a hit, and the cache
+forgetting an answer as soon as a right changes."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from companies.catalogue import catalogue_role
+from companies.services import grant_create, grant_revoke
+from csam.authz.decisions import Question, decide_cached, decide_question
+from identity.assurance import AssuranceLevel
+from mandates.services import (
+    ScopeItem,
+    mandate_accept,
+    mandate_propose,
+    mandate_refuse,
+    mandate_revoke,
+    mandate_subdelegate,
+)
+from tests.companies.conftest import acting, designate
+from tests.factories.companies import GrantFactory, LegalRepresentativeFactory
+from tests.factories.identity import UserFactory
+from tests.mandates.conftest import world  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now
+
+
+def ask(world, subject, kind="company", number=None, role=None, level="substantial", at=None):
+    role = role or world.vat
+    return Question(
+        subject=subject.person.national_number,
+        on_behalf_kind=kind,
+        on_behalf_number=number,
+        role=catalogue_role(service_code=role.service.code, role_code=role.code),
+        assurance=AssuranceLevel(level),
+        at=at,
+    )
+
+
+def company_q(world, user, company=None, **kw):
+    return ask(world, user, "company", (company or world.client).enterprise_number, **kw)
+
+
+# --- Paths ----------------------------------------------------------------------------------------
+
+
+def test_decision_allows_self(world):
+    answer = decide_question(ask(world, world.alice, "self"))
+    assert answer.allowed
+    assert answer.path == ({"kind": "self"},)
+
+
+def test_decision_allows_company_grant_with_path(world):
+    grant = GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    answer = decide_question(company_q(world, world.bob))
+    assert answer.allowed
+    assert answer.path[0]["kind"] == "grant"
+    assert answer.path[0]["id"] == grant.pk
+
+
+def test_decision_allows_legal_representative(world):
+    rep = LegalRepresentativeFactory(company=world.client, person=world.bob.person)
+    answer = decide_question(company_q(world, world.bob))
+    assert answer.allowed
+    assert answer.path == (
+        {
+            "kind": "legal_representative",
+            "id": rep.pk,
+            "valid_from": "2024-01-01",
+            "valid_until": None,
+        },
+    )
+
+
+def _citizen_mandate(world):
+    mandate = mandate_propose(
+        actor=acting(world.alice, None), mandatary=world.bob.person, scope=world.vat_scope()
+    )
+    return mandate_accept(actor=acting(world.bob, None), mandate=mandate)
+
+
+def test_decision_allows_person_mandate(world):
+    mandate = _citizen_mandate(world)
+    answer = decide_question(ask(world, world.bob, "person", world.alice.person.national_number))
+    assert answer.allowed
+    assert [step["id"] for step in answer.path] == [mandate.pk]
+
+
+def _company_mandate(world, **kwargs):
+    mandate = mandate_propose(
+        actor=acting(world.client_manager, world.client),
+        mandatary=world.provider,
+        scope=world.finance_scope(),
+        **kwargs,
+    )
+    return mandate_accept(actor=acting(world.provider_manager, world.provider), mandate=mandate)
+
+
+def test_decision_allows_company_mandate_with_client_grant(world):
+    mandate = _company_mandate(world)
+    answer = decide_question(company_q(world, world.accountant))
+    assert answer.allowed
+    assert [step["kind"] for step in answer.path] == ["mandate", "grant"]
+    assert answer.path[0]["id"] == mandate.pk
+    assert answer.path[1]["for_clients"] is True
+
+
+def test_decision_denies_company_mandate_without_client_grant(world):
+    _company_mandate(world)
+    answer = decide_question(company_q(world, world.carol))
+    assert not answer.allowed
+    assert "no_grant" in [r.code for r in answer.reasons]
+
+
+def test_decision_allows_chained_mandate_within_depth(world):
+    parent = _company_mandate(world, allows_subdelegation=True, max_depth=1)
+    other_manager = UserFactory()
+    designate(other_manager, world.other_provider, "main")
+    child = mandate_subdelegate(
+        actor=acting(world.provider_manager, world.provider),
+        parent=parent,
+        mandatary=world.other_provider,
+        scope=world.vat_scope(),
+    )
+    mandate_accept(actor=acting(other_manager, world.other_provider), mandate=child)
+    clerk = UserFactory()
+    GrantFactory(
+        company=world.other_provider, person=clerk.person, role=world.vat, for_clients=True
+    )
+    answer = decide_question(company_q(world, clerk))
+    assert answer.allowed
+    assert [s["id"] for s in answer.path if s["kind"] == "mandate"] == [parent.pk, child.pk]
+    assert [s.get("depth") for s in answer.path if s["kind"] == "mandate"] == [0, 1]
+
+
+def test_decision_denies_chain_beyond_depth_limit(world):
+    from mandates.models import MAX_DEPTH_LIMIT, Mandate, MandateScope
+
+    # Build a chain longer than the limit directly (the services refuse to): only links up to
+    # the limit are read, so the collaborator at the end gets no answer through it.
+    companies = [world.client, world.provider]
+    from tests.factories.companies import CompanyFactory
+
+    companies += [CompanyFactory() for _ in range(MAX_DEPTH_LIMIT + 1)]
+    parent = None
+    for depth, (mandator, mandatary) in enumerate(zip(companies, companies[1:], strict=False)):
+        parent = Mandate.objects.create(
+            mandator_company=mandator,
+            mandatary_company=mandatary,
+            valid_from=timezone.localdate(),
+            state="accepted",
+            accepted_at=NOW(),
+            parent=parent,
+            depth=min(depth, MAX_DEPTH_LIMIT),
+        )
+        MandateScope.objects.create(mandate=parent, role=world.vat)
+    clerk = UserFactory()
+    GrantFactory(company=companies[-1], person=clerk.person, role=world.vat, for_clients=True)
+    answer = decide_question(company_q(world, clerk))
+    assert not answer.allowed
+
+
+# --- Deny reasons -----------------------------------------------------------------------------------
+
+
+def test_decision_denies_without_any_right(world):
+    answer = decide_question(company_q(world, world.carol))
+    assert not answer.allowed
+    assert [r.code for r in answer.reasons] == ["no_grant"]
+
+
+def test_decision_names_expired_grant(world):
+    GrantFactory(
+        company=world.client,
+        person=world.bob.person,
+        role=world.vat,
+        valid_from=dt.date(2024, 1, 1),
+        valid_until=dt.date(2024, 12, 31),
+    )
+    answer = decide_question(company_q(world, world.bob))
+    assert [r.code for r in answer.reasons] == ["grant_expired"]
+
+
+def test_decision_names_future_grant(world):
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat, future=True)
+    answer = decide_question(company_q(world, world.bob))
+    assert [r.code for r in answer.reasons] == ["grant_not_yet_valid"]
+
+
+def test_decision_names_revoked_grant(world):
+    grant = grant_create(
+        actor=acting(world.client_manager, world.client),
+        tenant=world.client,
+        national_number=world.bob.person.national_number,
+        role=world.vat,
+    )
+    grant_revoke(actor=acting(world.client_manager, world.client), tenant=world.client, grant=grant)
+    answer = decide_question(company_q(world, world.bob))
+    assert [r.code for r in answer.reasons] == ["grant_revoked"]
+
+
+def test_decision_names_refused_and_revoked_mandates(world):
+    refused = mandate_propose(
+        actor=acting(world.alice, None), mandatary=world.bob.person, scope=world.vat_scope()
+    )
+    mandate_refuse(actor=acting(world.bob, None), mandate=refused)
+    answer = decide_question(ask(world, world.bob, "person", world.alice.person.national_number))
+    assert [r.code for r in answer.reasons] == ["mandate_refused"]
+    revoked = _citizen_mandate(world)
+    mandate_revoke(actor=acting(world.alice, None), mandate=revoked)
+    answer = decide_question(ask(world, world.bob, "person", world.alice.person.national_number))
+    assert {r.code for r in answer.reasons} == {"mandate_refused", "mandate_revoked"}
+
+
+def test_decision_denies_stopped_company(world):
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    world.client.status = "stopped"
+    world.client.stopped_on = timezone.localdate()
+    world.client.save()
+    answer = decide_question(company_q(world, world.bob))
+    assert [r.code for r in answer.reasons] == ["company_stopped"]
+
+
+def test_decision_denies_unknown_company(world):
+    answer = decide_question(ask(world, world.bob, "company", "0200065765"))
+    assert [r.code for r in answer.reasons] == ["unknown_company"]
+
+
+def test_decision_denies_person_without_mandate(world):
+    answer = decide_question(ask(world, world.bob, "person", world.carol.person.national_number))
+    assert [r.code for r in answer.reasons] == ["no_mandate"]
+
+
+def test_decision_names_level_when_too_low(world):
+    world.vat.min_assurance = "high"
+    world.vat.save()
+    from companies.catalogue import catalogue_changed
+
+    catalogue_changed()
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    answer = decide_question(company_q(world, world.bob, level="substantial"))
+    assert not answer.allowed
+    assert [r.code for r in answer.reasons] == ["assurance_too_low"]
+    assert answer.required_assurance == AssuranceLevel.HIGH
+    assert decide_question(company_q(world, world.bob, level="high")).allowed
+
+
+# --- Periods and "as of" ---------------------------------------------------------------------------
+
+
+def test_decision_as_of_past_moment_sees_revoked_grant(world):
+    grant = grant_create(
+        actor=acting(world.client_manager, world.client),
+        tenant=world.client,
+        national_number=world.bob.person.national_number,
+        role=world.vat,
+    )
+    before_revocation = NOW()
+    grant_revoke(actor=acting(world.client_manager, world.client), tenant=world.client, grant=grant)
+    assert not decide_question(company_q(world, world.bob)).allowed
+    assert decide_question(company_q(world, world.bob, at=before_revocation)).allowed
+
+
+def test_decision_as_of_before_grant_existed_denies(world):
+    before = NOW()
+    grant_create(
+        actor=acting(world.client_manager, world.client),
+        tenant=world.client,
+        national_number=world.bob.person.national_number,
+        role=world.vat,
+    )
+    assert decide_question(company_q(world, world.bob)).allowed
+    assert not decide_question(company_q(world, world.bob, at=before)).allowed
+
+
+def test_decision_as_of_past_moment_sees_revoked_mandate(world):
+    mandate = _citizen_mandate(world)
+    during = NOW()
+    mandate_revoke(actor=acting(world.alice, None), mandate=mandate)
+    question = ask(world, world.bob, "person", world.alice.person.national_number)
+    assert not decide_question(question).allowed
+    past = ask(world, world.bob, "person", world.alice.person.national_number, at=during)
+    assert decide_question(past).allowed
+
+
+# --- Statements and cache ---------------------------------------------------------------------------
+
+
+def test_uncached_decision_is_one_statement(world, django_assert_num_queries):
+    _company_mandate(world)
+    question = company_q(world, world.accountant)
+    with django_assert_num_queries(1):
+        assert decide_question(question).allowed
+
+
+def test_cached_decision_runs_no_statement(world, django_assert_num_queries):
+    _company_mandate(world)
+    question = company_q(world, world.accountant)
+    decide_cached(question)
+    with django_assert_num_queries(0):
+        assert decide_cached(question).allowed
+
+
+def test_cache_forgets_after_grant_change(world, django_capture_on_commit_callbacks):
+    question = company_q(world, world.bob)
+    assert not decide_cached(question).allowed
+    with django_capture_on_commit_callbacks(execute=True):
+        grant = grant_create(
+            actor=acting(world.client_manager, world.client),
+            tenant=world.client,
+            national_number=world.bob.person.national_number,
+            role=world.vat,
+        )
+    assert decide_cached(question).allowed
+    with django_capture_on_commit_callbacks(execute=True):
+        grant_revoke(
+            actor=acting(world.client_manager, world.client), tenant=world.client, grant=grant
+        )
+    assert not decide_cached(question).allowed
+
+
+def test_cache_forgets_after_mandate_change(world, django_capture_on_commit_callbacks):
+    question = company_q(world, world.accountant)
+    assert not decide_cached(question).allowed
+    with django_capture_on_commit_callbacks(execute=True):
+        mandate = _company_mandate(world)
+    assert decide_cached(question).allowed
+    with django_capture_on_commit_callbacks(execute=True):
+        mandate_revoke(actor=acting(world.client_manager, world.client), mandate=mandate)
+    assert not decide_cached(question).allowed
+
+
+def test_cache_forgets_after_client_grant_change(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _company_mandate(world)
+    question = company_q(world, world.carol)
+    assert not decide_cached(question).allowed
+    with django_capture_on_commit_callbacks(execute=True):
+        grant_create(
+            actor=acting(world.provider_manager, world.provider),
+            tenant=world.provider,
+            national_number=world.carol.person.national_number,
+            role=world.vat,
+            for_clients=True,
+        )
+    assert decide_cached(question).allowed
+
+
+def test_scope_item_role_of_other_service_not_covered(world):
+    mandate = mandate_propose(
+        actor=acting(world.alice, None),
+        mandatary=world.bob.person,
+        scope=[ScopeItem(role=world.filer)],
+    )
+    mandate_accept(actor=acting(world.bob, None), mandate=mandate)
+    answer = decide_question(ask(world, world.bob, "person", world.alice.person.national_number))
+    assert not answer.allowed
