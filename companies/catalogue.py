@@ -72,3 +72,10 @@ def catalogue_changed() -> None:
     import uuid
 
     cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def catalogue_role_exists_service(*, service_code: str) -> bool:
+    """Whether a service with this code exists (to tell an unknown service from a bad role)."""
+    from companies.models import Service
+
+    return Service.objects.filter(code=service_code).exists()

@@ -311,6 +311,11 @@ class ServiceClient(models.Model):
     key_prefix = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    may_read_residence = models.BooleanField(
+        _("may read the municipality of residence"),
+        default=False,
+        help_text=_("Attribute checks always answer age questions; residence only when allowed."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 

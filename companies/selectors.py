@@ -324,3 +324,108 @@ def grants_export_rows(*, tenant: Company) -> list[list[str]]:
             ]
         )
     return rows
+
+
+# --- For the access manager pages (added with companies/views.py) -------------------------------
+
+
+def grant_status(*, grant: Grant, at: dt.datetime | None = None) -> str:
+    """Where ``grant`` stands at ``at`` (now by default): "current", "future", or how it ended
+    ("revoked", "expired", "replaced", "ended"). The same words as the export's status column."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    if grant.ended_at is not None and grant.ended_at <= at:
+        return grant.end_reason or "ended"
+    if grant.valid_until is not None and grant.valid_until < today:
+        return "expired"
+    if grant.valid_from > today:
+        return "future"
+    return "current"
+
+
+def person_map_for_tenant(*, tenant: Company, person_ids: set[int]) -> dict[int, Person]:
+    """The people among ``person_ids`` who hold or held a grant, a designation or a legal
+    representation in the tenant, by id, in one query. Anybody else is left out, so an id read
+    from elsewhere (an audit record, say) names nobody outside the tenant."""
+    if not person_ids:
+        return {}
+    tied = (
+        Q(id__in=Grant.objects.for_tenant(tenant).values("person_id"))
+        | Q(id__in=AccessManager.objects.for_tenant(tenant).values("person_id"))
+        | Q(id__in=LegalRepresentative.objects.for_tenant(tenant).values("person_id"))
+    )
+    return {p.pk: p for p in Person.objects.filter(tied, id__in=person_ids)}
+
+
+# --- Reads for the company access-management API --------------------------------------------------
+
+
+def period_status(
+    *, row: Grant | AccessManager | LegalRepresentative, at: dt.datetime | None = None
+) -> str:
+    """Where a right stands at ``at`` (now by default): ``current``, ``future`` or ``ended``.
+
+    The same rules as the ``status`` filter of `grant_list`: ended once revoked or replaced, or
+    once its last valid day has passed; future until its first day.
+    """
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    if row.ended_at is not None and row.ended_at <= at:
+        return "ended"
+    if row.valid_until is not None and row.valid_until < today:
+        return "ended"
+    if row.valid_from > today:
+        return "future"
+    return "current"
+
+
+def service_get(*, service_code: str) -> Service | None:
+    """An offered (active) service of the catalogue by code; None when unknown or withdrawn."""
+    return (
+        Service.objects.select_related("domain").filter(code=service_code, is_active=True).first()
+    )
+
+
+def domain_get(*, domain_code: str) -> Domain | None:
+    return Domain.objects.filter(code=domain_code).first()
+
+
+def company_history_list(
+    *,
+    tenant: Company,
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+) -> QuerySet[AuditEvent]:
+    """`company_history`, narrowed: ``action`` matches a prefix (``companies.grant`` finds every
+    grant event), ``object_type`` and ``object_id`` match exactly."""
+    events = company_history(tenant=tenant)
+    if action:
+        events = events.filter(action__startswith=action)
+    if object_type:
+        events = events.filter(object_type=object_type)
+    if object_id:
+        events = events.filter(object_id=object_id)
+    return events
+
+
+def service_get_by_code(*, code: str) -> Service | None:
+    return Service.objects.filter(code=code, is_active=True).first()
+
+
+# The catalogue and the rights versions, as the decision engine reads them.
+from companies.catalogue import (  # noqa: E402 - re-exported for other apps
+    CatalogueRole,
+    catalogue_role,
+    catalogue_role_exists_service,
+)
+from companies.rights_cache import company_key, person_key, rights_versions  # noqa: E402
+
+__all__ = [
+    "CatalogueRole",
+    "catalogue_role",
+    "catalogue_role_exists_service",
+    "company_key",
+    "person_key",
+    "rights_versions",
+]

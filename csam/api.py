@@ -9,12 +9,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from companies.exceptions import Conflict
 from identity.assurance import StepUpRequired
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus: Django validation errors → 400 per field, `StepUpRequired` → 403 with
-    the level to reach, `PermissionDenied` → 403 carrying the engine's reason."""
+    the level to reach, `PermissionDenied` → 403 carrying the engine's reason, `Conflict` → 409."""
     if isinstance(exc, StepUpRequired):
         return Response(
             {
@@ -26,10 +27,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            detail: Any = {k: [str(m) for m in v.messages] for k, v in exc.message_dict.items()}
+            detail: Any = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
         else:
             detail = {"detail": [str(m) for m in exc.messages]}
         exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    elif isinstance(exc, Conflict):
+        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)

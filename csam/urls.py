@@ -6,9 +6,29 @@ from django.views.i18n import JavaScriptCatalog
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from companies.apis import ServiceClientMeApi
+from companies.apis import (
+    CompanyCollaboratorListApi,
+    CompanyCollaboratorRetrieveApi,
+    CompanyGrantExportApi,
+    CompanyGrantImportApi,
+    CompanyGrantRetrieveApi,
+    CompanyGrantRevokeApi,
+    CompanyGrantsApi,
+    CompanyHistoryListApi,
+    CompanyManagerEndApi,
+    CompanyManagersApi,
+    CompanyMatrixApi,
+    CompanyRetrieveApi,
+    ServiceClientMeApi,
+)
 from csam import views
-from csam.authz.apis import ActingChooseApi
+from csam.authz.apis import (
+    ActingChooseApi,
+    DecisionApi,
+    DecisionBatchApi,
+    PersonAttributesApi,
+    ServiceRepresentativesApi,
+)
 from identity.apis import MeApi
 from identity.eid.apis import EidChallengeApi, EidFailureApi, EidLoginApi
 
@@ -19,6 +39,48 @@ api_v1 = [
     path("auth/eid/challenge/", EidChallengeApi.as_view(), name="eid_challenge"),
     path("auth/eid/login/", EidLoginApi.as_view(), name="eid_login"),
     path("auth/eid/failure/", EidFailureApi.as_view(), name="eid_failure"),
+    # For e-government services (API key).
+    path("decisions/", DecisionApi.as_view(), name="decisions"),
+    path("decisions/batch/", DecisionBatchApi.as_view(), name="decisions_batch"),
+    path(
+        "services/<slug:code>/representatives/",
+        ServiceRepresentativesApi.as_view(),
+        name="service_representatives",
+    ),
+    path(
+        "persons/<str:number>/attributes/",
+        PersonAttributesApi.as_view(),
+        name="person_attributes",
+    ),
+    # Access management, always within the caller's acting company.
+    path("company/", CompanyRetrieveApi.as_view(), name="company"),
+    path(
+        "company/collaborators/",
+        CompanyCollaboratorListApi.as_view(),
+        name="company_collaborators",
+    ),
+    path(
+        "company/collaborators/<int:person_id>/",
+        CompanyCollaboratorRetrieveApi.as_view(),
+        name="company_collaborator",
+    ),
+    path("company/grants/", CompanyGrantsApi.as_view(), name="company_grants"),
+    path("company/grants/import/", CompanyGrantImportApi.as_view(), name="company_grants_import"),
+    path("company/grants/export/", CompanyGrantExportApi.as_view(), name="company_grants_export"),
+    path("company/grants/<int:grant_id>/", CompanyGrantRetrieveApi.as_view(), name="company_grant"),
+    path(
+        "company/grants/<int:grant_id>/revoke/",
+        CompanyGrantRevokeApi.as_view(),
+        name="company_grant_revoke",
+    ),
+    path("company/managers/", CompanyManagersApi.as_view(), name="company_managers"),
+    path(
+        "company/managers/<int:designation_id>/end/",
+        CompanyManagerEndApi.as_view(),
+        name="company_manager_end",
+    ),
+    path("company/matrix/", CompanyMatrixApi.as_view(), name="company_matrix"),
+    path("company/history/", CompanyHistoryListApi.as_view(), name="company_history"),
 ]
 
 urlpatterns = [
@@ -27,6 +89,7 @@ urlpatterns = [
     path("cookies/", views.cookies, name="cookies"),
     path("accounts/", include("identity.urls")),
     path("acting/", include("csam.authz.urls")),
+    path("company/", include("companies.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

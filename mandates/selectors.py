@@ -157,3 +157,4 @@ def mandate_options_for(*, person: Person, at: dt.datetime | None = None) -> lis
 def mandate_get_by_id(*, mandate_id: int) -> Mandate | None:
     """Any mandate by id, for the engine's checks (which then decide who may use it)."""
     return _with_details(Mandate.objects.filter(pk=mandate_id)).first()
+

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from companies.models import Company, Domain, Role, Service
 from companies.numbers import parse_enterprise_number
-from companies.rights_cache import rights_changed
 from companies.selectors import company_get_by_number
+from companies.services import rights_changed
 from csam.audit.services import audit_act
 from identity.models import Person
 from identity.services import person_get_or_create

@@ -17,6 +17,7 @@ from identity.assurance import SESSION_KEY, Assurance, AssuranceLevel, Means
 from tests.browser.fixtures import browser, page  # noqa: F401 - one Playwright for all tests
 from tests.factories.companies import CompanyFactory
 from tests.factories.identity import UserFactory
+from tests.factories.world import world  # noqa: F401 - citizens, a client and providers
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,7 +43,10 @@ def _services_reachable(django_db_setup: None, django_db_blocker: object) -> Non
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> None:
+    from companies.authentication import forget_cached_clients
+
     cache.clear()
+    forget_cached_clients()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,7 @@
 """Writes in the companies app. Other apps import from here only."""
 
+from companies.catalogue import catalogue_changed
+from companies.rights_cache import rights_changed
 from companies.services.access import (
     access_manager_designate,
     access_manager_end,
@@ -21,6 +23,8 @@ from companies.services.representatives import legal_representatives_import_csv
 
 __all__ = [
     "KEY_SCHEME",
+    "catalogue_changed",
+    "rights_changed",
     "GrantImportResult",
     "access_manager_designate",
     "access_manager_end",

@@ -1,19 +1,38 @@
 """Choosing the acting context over the API (session users)."""
 
+import datetime as dt
+import re
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import serializers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from companies.models import Company, ServiceClient
 from companies.numbers import parse_enterprise_number
-from companies.selectors import company_get_by_number
+from companies.permissions import IsServiceClient
+from companies.selectors import (
+    catalogue_role,
+    catalogue_role_exists_service,
+    company_get_by_number,
+    service_get_by_code,
+)
+from csam.authz.decisions import Question, decide_cached
+from csam.authz.representatives import person_age_over, representatives_of
 from csam.authz.services import acting_choose_company
 from identity.assurance import AssuranceLevel
+from identity.models import Person
+from identity.numbers import parse_national_number
 from identity.permissions import IsPerson
+from identity.selectors import person_get_by_number
 
 
 class ActingChooseApi(APIView):
@@ -84,3 +103,255 @@ class ActingChooseApi(APIView):
                 "name": company.name,
             }
         )
+
+
+# --- Decisions for e-government services ----------------------------------------------------------
+
+
+def _client_may_ask(client: ServiceClient, service_code: str) -> bool:
+    """A client asks only about its own services."""
+    codes = getattr(client, "service_codes", None)
+    if codes is None:
+        codes = frozenset(s.code for s in client.services.all())
+    return service_code in codes
+
+
+class _NationalNumberField(serializers.CharField):
+    def to_internal_value(self, data: object) -> str:
+        text = super().to_internal_value(data)
+        try:
+            return parse_national_number(text).digits
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+@extend_schema_serializer(component_name="DecisionOnBehalfOf")
+class OnBehalfOfSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["person", "company"])
+    number = serializers.CharField(max_length=20)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            if attrs["kind"] == "person":
+                attrs["number"] = parse_national_number(attrs["number"]).digits
+            else:
+                attrs["number"] = parse_enterprise_number(attrs["number"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"number": exc.messages}) from exc
+        return attrs
+
+
+@extend_schema_serializer(component_name="DecisionQuestion")
+class QuestionSerializer(serializers.Serializer):
+    subject = _NationalNumberField(max_length=20)
+    on_behalf_of = OnBehalfOfSerializer(allow_null=True, required=False, default=None)
+    service = serializers.SlugField(max_length=50)
+    role = serializers.SlugField(max_length=50)
+    assurance = serializers.CharField(max_length=60)
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate_assurance(self, value: str) -> AssuranceLevel:
+        try:
+            return AssuranceLevel.parse(value)
+        except ValueError:
+            raise serializers.ValidationError(
+                _("Use low, substantial or high (or their ACR values).")
+            ) from None
+
+    def validate_at(self, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value > timezone.now():
+            raise serializers.ValidationError(_("Decisions are about now or the past."))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        role = catalogue_role(service_code=attrs["service"], role_code=attrs["role"])
+        if role is None:
+            if catalogue_role_exists_service(service_code=attrs["service"]):
+                raise serializers.ValidationError({"role": [_("This service has no such role.")]})
+            raise serializers.ValidationError({"service": [_("Unknown service.")]})
+        attrs["catalogue_role"] = role
+        return attrs
+
+    def to_question(self) -> Question:
+        data = self.validated_data
+        on_behalf = data.get("on_behalf_of")
+        return Question(
+            subject=data["subject"],
+            on_behalf_kind=on_behalf["kind"] if on_behalf else "self",
+            on_behalf_number=on_behalf["number"] if on_behalf else None,
+            role=data["catalogue_role"],
+            assurance=data["assurance"],
+            at=data.get("at"),
+        )
+
+
+@extend_schema_serializer(component_name="DecisionAnswer")
+class AnswerSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["allow", "deny"])
+    path = serializers.ListField(child=serializers.DictField())
+    reasons = serializers.ListField(child=serializers.DictField())
+    required_assurance = serializers.CharField()
+
+
+class DecisionApi(APIView):
+    """May this person act (for themselves, a person or a company) in this service with this
+    role, at this level of assurance, now or at a past moment? Explained either way."""
+
+    permission_classes = [IsServiceClient]
+
+    @extend_schema(
+        request=QuestionSerializer,
+        responses={200: AnswerSerializer},
+        operation_id="decisions_create",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = QuestionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not _client_may_ask(request.user, serializer.validated_data["service"]):
+            raise exceptions.PermissionDenied(_("You may ask only about your own services."))
+        return Response(decide_cached(serializer.to_question()).as_dict())
+
+
+MAX_BATCH = 1000
+
+
+class DecisionBatchApi(APIView):
+    """Up to 1,000 questions in one call; the answers come in the same order. A malformed
+    question makes the whole batch a 400 naming its index."""
+
+    permission_classes = [IsServiceClient]
+
+    @extend_schema_serializer(component_name="DecisionBatch")
+    class InputSerializer(serializers.Serializer):
+        questions = serializers.ListField(
+            child=serializers.DictField(), min_length=1, max_length=MAX_BATCH
+        )
+
+    @extend_schema_serializer(component_name="DecisionBatchAnswers")
+    class OutputSerializer(serializers.Serializer):
+        answers = AnswerSerializer(many=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        operation_id="decisions_batch",
+    )
+    def post(self, request: Request) -> Response:
+        batch = self.InputSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        questions = []
+        errors: dict[str, Any] = {}
+        for index, raw in enumerate(batch.validated_data["questions"]):
+            serializer = QuestionSerializer(data=raw)
+            if not serializer.is_valid():
+                errors[str(index)] = serializer.errors
+                continue
+            if not _client_may_ask(request.user, serializer.validated_data["service"]):
+                raise exceptions.PermissionDenied(
+                    _("Question %(index)d: you may ask only about your own services.")
+                    % {"index": index}
+                )
+            questions.append(serializer.to_question())
+        if errors:
+            raise serializers.ValidationError({"questions": errors})
+        return Response({"answers": [decide_cached(q).as_dict() for q in questions]})
+
+
+class ServiceRepresentativesApi(APIView):
+    """Who may act for a company or a person in one of the client's services, and through what
+    (grant, legal representative, mandate), for access reviews. Paginated."""
+
+    permission_classes = [IsServiceClient]
+
+    @extend_schema_serializer(component_name="Representative")
+    class OutputSerializer(serializers.Serializer):
+        national_number = serializers.CharField(source="person.national_number")
+        name = serializers.CharField(source="person.full_name")
+        roles = serializers.SerializerMethodField()
+        via = serializers.ListField(child=serializers.DictField())
+
+        def get_roles(self, obj: Any) -> list[str]:
+            return sorted(obj.roles)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "on_behalf_of",
+                str,
+                required=True,
+                description="An enterprise number (10 digits) or a national register number.",
+            )
+        ],
+        responses={200: OutputSerializer(many=True)},
+        operation_id="services_representatives_list",
+    )
+    def get(self, request: Request, code: str) -> Response:
+        if not _client_may_ask(request.user, code):
+            raise exceptions.PermissionDenied(_("You may ask only about your own services."))
+        service = service_get_by_code(code=code)
+        if service is None:
+            raise exceptions.NotFound(_("Unknown service."))
+        number = request.query_params.get("on_behalf_of", "")
+        party = _party_from_any_number(number)
+        paginator = LimitOffsetPagination()
+        found = representatives_of(party=party, service=service) if party is not None else []
+        page = paginator.paginate_queryset(found, request, view=self)  # type: ignore[arg-type]
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+def _party_from_any_number(number: str) -> Person | Company | None:
+    """A company (10 digits) or a person (11 digits); 400 for anything else."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    try:
+        if len(digits) == 11:
+            return person_get_by_number(national_number=parse_national_number(number).digits)
+        return company_get_by_number(enterprise_number=parse_enterprise_number(number))
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"on_behalf_of": exc.messages}) from exc
+
+
+AGE_CLAIM = re.compile(r"^age_over_(\d{1,3})$")
+
+
+class PersonAttributesApi(APIView):
+    """Minimal disclosure: ``age_over_N`` answers true or false (null when the birth date is not
+    known) without the birth date; ``residence`` only to clients allowed that attribute."""
+
+    permission_classes = [IsServiceClient]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "claims", str, required=True, description="Comma-separated: age_over_18,residence"
+            )
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        operation_id="persons_attributes_retrieve",
+    )
+    def get(self, request: Request, number: str) -> Response:
+        try:
+            digits = parse_national_number(number).digits
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"number": exc.messages}) from exc
+        claims = [c.strip() for c in request.query_params.get("claims", "").split(",") if c.strip()]
+        if not claims or len(claims) > 10:
+            raise serializers.ValidationError({"claims": [_("Ask for 1 to 10 claims.")]})
+        answers: dict[str, Any] = {}
+        person = person_get_by_number(national_number=digits)
+        if person is None:
+            raise exceptions.NotFound(_("Unknown person."))
+        for claim in claims:
+            match = AGE_CLAIM.match(claim)
+            if match and 0 < int(match.group(1)) <= 150:
+                answers[claim] = person_age_over(person=person, years=int(match.group(1)))
+            elif claim == "residence":
+                if not request.user.may_read_residence:
+                    raise exceptions.PermissionDenied(
+                        _("This client may not read the municipality of residence.")
+                    )
+                answers[claim] = person.residence_municipality or None
+            else:
+                raise serializers.ValidationError(
+                    {"claims": [_("Unknown claim: %(claim)s") % {"claim": claim}]}
+                )
+        return Response(answers)

@@ -25,8 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from companies.catalogue import CatalogueRole
-from companies.rights_cache import company_key, person_key, rights_versions
+from companies.selectors import CatalogueRole, company_key, person_key, rights_versions
 from identity.assurance import AssuranceLevel
 from mandates.models import MAX_DEPTH_LIMIT
 

@@ -4,8 +4,9 @@ forgetting an answer as soon as a right changes."""
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
+
+import pytest
 
 from companies.catalogue import catalogue_role
 from companies.services import grant_create, grant_revoke
@@ -22,7 +23,6 @@ from mandates.services import (
 from tests.companies.conftest import acting, designate
 from tests.factories.companies import GrantFactory, LegalRepresentativeFactory
 from tests.factories.identity import UserFactory
-from tests.mandates.conftest import world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now
@@ -163,7 +163,7 @@ def test_decision_denies_chain_beyond_depth_limit(world):
     assert not answer.allowed
 
 
-# --- Deny reasons -----------------------------------------------------------------------------------
+# --- Deny reasons ---------------------------------------------------------------------------------
 
 
 def test_decision_denies_without_any_right(world):
@@ -248,7 +248,7 @@ def test_decision_names_level_when_too_low(world):
     assert decide_question(company_q(world, world.bob, level="high")).allowed
 
 
-# --- Periods and "as of" ---------------------------------------------------------------------------
+# --- Periods and "as of" --------------------------------------------------------------------------
 
 
 def test_decision_as_of_past_moment_sees_revoked_grant(world):
@@ -286,7 +286,7 @@ def test_decision_as_of_past_moment_sees_revoked_mandate(world):
     assert decide_question(past).allowed
 
 
-# --- Statements and cache ---------------------------------------------------------------------------
+# --- Statements and cache -------------------------------------------------------------------------
 
 
 def test_uncached_decision_is_one_statement(world, django_assert_num_queries):

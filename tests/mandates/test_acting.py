@@ -1,7 +1,8 @@
 """Choosing to act for a mandator in the acting-context chooser, and losing it on revocation."""
 
-import pytest
 from django.urls import reverse
+
+import pytest
 
 from csam.authz.services import MANDATE_SESSION_KEY
 from mandates.services import mandate_accept, mandate_propose, mandate_revoke

@@ -3,10 +3,11 @@ cycles, cascade, expiry, notices after commit, isolation between parties."""
 
 import datetime as dt
 
-import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+
+import pytest
 
 from csam.audit.models import AuditEvent
 from csam.authz.actions import Action
@@ -16,7 +17,6 @@ from mandates.exceptions import MandateConflict
 from mandates.models import Mandate, MandateEvent, MandateState
 from mandates.selectors import mandate_get, mandate_list_awaiting, mandate_list_given
 from mandates.services import (
-    ScopeItem,
     mandate_accept,
     mandate_propose,
     mandate_refuse,
@@ -151,7 +151,7 @@ def test_mandate_propose_refused_when_person_acts_for_a_company(world):
         )
 
 
-# --- Accepting, refusing, revoking ------------------------------------------------------------------
+# --- Accepting, refusing, revoking ----------------------------------------------------------------
 
 
 def test_mandate_accept_by_mandatary_at_high(world):
@@ -229,7 +229,7 @@ def test_company_mandate_accepted_by_provider_manager(world):
     assert mandate.mandatary_company == world.provider
 
 
-# --- Acting under a mandate ------------------------------------------------------------------------
+# --- Acting under a mandate -----------------------------------------------------------------------
 
 
 def test_mandatary_person_may_act_for_mandator(world):
@@ -285,9 +285,9 @@ def _subdelegable(world):
 
 
 def test_subdelegation_within_scope_lets_second_provider_act(world):
+    from tests.companies.conftest import designate
     from tests.factories.companies import GrantFactory
     from tests.factories.identity import UserFactory
-    from tests.companies.conftest import designate
 
     parent = _subdelegable(world)
     other_manager = UserFactory()
@@ -453,7 +453,7 @@ def test_reminder_sent_once_before_expiry(world, django_capture_on_commit_callba
     assert MandateEvent.objects.filter(mandate=mandate, kind="reminded").count() == 1
 
 
-# --- Isolation --------------------------------------------------------------------------------------
+# --- Isolation ------------------------------------------------------------------------------------
 
 
 def test_parties_see_only_their_mandates(world):
