@@ -31,6 +31,15 @@ from csam.authz.apis import (
 )
 from identity.apis import MeApi
 from identity.eid.apis import EidChallengeApi, EidFailureApi, EidLoginApi
+from mandates.apis import (
+    MandateAcceptApi,
+    MandateRefuseApi,
+    MandateRequestApi,
+    MandateRetrieveApi,
+    MandateRevokeApi,
+    MandatesApi,
+    MandateSubdelegateApi,
+)
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
@@ -81,6 +90,18 @@ api_v1 = [
     ),
     path("company/matrix/", CompanyMatrixApi.as_view(), name="company_matrix"),
     path("company/history/", CompanyHistoryListApi.as_view(), name="company_history"),
+    # Mandates of the caller's party (themselves, or the company they act for).
+    path("mandates/", MandatesApi.as_view(), name="mandates"),
+    path("mandates/request/", MandateRequestApi.as_view(), name="mandate_request"),
+    path("mandates/<int:mandate_id>/", MandateRetrieveApi.as_view(), name="mandate"),
+    path("mandates/<int:mandate_id>/accept/", MandateAcceptApi.as_view(), name="mandate_accept"),
+    path("mandates/<int:mandate_id>/refuse/", MandateRefuseApi.as_view(), name="mandate_refuse"),
+    path("mandates/<int:mandate_id>/revoke/", MandateRevokeApi.as_view(), name="mandate_revoke"),
+    path(
+        "mandates/<int:mandate_id>/subdelegate/",
+        MandateSubdelegateApi.as_view(),
+        name="mandate_subdelegate",
+    ),
 ]
 
 urlpatterns = [
@@ -90,6 +111,7 @@ urlpatterns = [
     path("accounts/", include("identity.urls")),
     path("acting/", include("csam.authz.urls")),
     path("company/", include("companies.urls")),
+    path("mandates/", include("mandates.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

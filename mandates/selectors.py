@@ -158,3 +158,55 @@ def mandate_get_by_id(*, mandate_id: int) -> Mandate | None:
     """Any mandate by id, for the engine's checks (which then decide who may use it)."""
     return _with_details(Mandate.objects.filter(pk=mandate_id)).first()
 
+
+# --- For the mandate pages and API (added with mandates/views.py and mandates/apis.py) ----------
+
+from typing import TYPE_CHECKING  # noqa: E402 - kept with the selectors below (added later)
+
+if TYPE_CHECKING:
+    from csam.authz.context import ActingContext
+
+
+def mandate_party_find(*, kind: str, digits: str) -> Party | None:
+    """The person or the registered company a checked number names, without creating anyone
+    (the wizard shows who it is before anything is stored). ``digits``: 11 digits for a person,
+    10 for a company. None when nobody is known under the number."""
+    if kind == "person":
+        return Person.objects.filter(national_number=digits).first()
+    if kind == "company":
+        return Company.objects.filter(enterprise_number=digits).first()
+    return None
+
+
+def mandate_viewer_party(*, actor: ActingContext) -> Party:
+    """The party whose mandates ``actor`` may see and handle now.
+
+    Acting in one's own name: oneself. Acting for a company: that company, if the engine lets
+    the actor see its rights (``companies.view``: its access managers and legal
+    representatives, at level substantial). Acting for someone under a mandate: nobody, since a
+    mandate never covers managing the mandator's own mandates.
+    Raises `PermissionDenied`, or `StepUpRequired` when only the level is missing.
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    # The engine sits above this app: look it up at call time (one-way dependencies).
+    from csam.authz.actions import Action
+    from csam.authz.engine import require
+
+    # Nobody behind the request: nothing to show.
+    if actor.person is None:
+        raise PermissionDenied(_("Please log in first."))
+    # Under a mandate the actor represents someone else, whose mandates are not theirs to see.
+    if actor.mandate is not None:
+        raise PermissionDenied(
+            _(
+                "You act for someone else under a mandate. To see or handle mandates, act in "
+                "your own name or for your company (switch at the top)."
+            )
+        )
+    if actor.company is None:
+        return actor.person
+    # A company's mandates are part of its rights: the engine decides who may see them.
+    require(actor=actor, action=Action.COMPANIES_VIEW, tenant=actor.company)
+    return actor.company

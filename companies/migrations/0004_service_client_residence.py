@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('companies', '0003_access_management'),
+        ("companies", "0003_access_management"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='serviceclient',
-            name='may_read_residence',
-            field=models.BooleanField(default=False, help_text='Attribute checks always answer age questions; residence only when allowed.', verbose_name='may read the municipality of residence'),
+            model_name="serviceclient",
+            name="may_read_residence",
+            field=models.BooleanField(
+                default=False,
+                help_text="Attribute checks always answer age questions; residence only when allowed.",
+                verbose_name="may read the municipality of residence",
+            ),
         ),
     ]
