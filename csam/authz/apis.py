@@ -25,7 +25,7 @@ from companies.selectors import (
     company_get_by_number,
     service_get_by_code,
 )
-from csam.authz.decisions import Question, decide_cached
+from csam.authz.decisions import Question, decide_cached, decide_cached_many
 from csam.authz.representatives import person_age_over, representatives_of
 from csam.authz.services import acting_choose_company
 from identity.assurance import AssuranceLevel
@@ -254,7 +254,7 @@ class DecisionBatchApi(APIView):
             questions.append(serializer.to_question())
         if errors:
             raise serializers.ValidationError({"questions": errors})
-        return Response({"answers": [decide_cached(q).as_dict() for q in questions]})
+        return Response({"answers": [a.as_dict() for a in decide_cached_many(questions)]})
 
 
 class ServiceRepresentativesApi(APIView):

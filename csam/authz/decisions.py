@@ -81,63 +81,74 @@ _NULL_TEXT = "CAST(NULL AS VARCHAR(20))"
 _COVERS = """EXISTS (
     SELECT 1 FROM mandates_mandatescope sc
     WHERE sc.mandate_id = m.id
-      AND (sc.role_id = %(role)s OR sc.service_id = %(service)s OR sc.domain_id = %(domain)s)
+      AND (sc.role_id = q.role_id OR sc.service_id = q.service_id OR sc.domain_id = q.domain_id)
 )"""
 
-# Built from constants only; every value is a bound parameter.
+_FIRST_ROW = (
+    "(CAST(%s AS INTEGER), CAST(%s AS VARCHAR(11)), CAST(%s AS VARCHAR(10)), "
+    "CAST(%s AS VARCHAR(11)), CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))"
+)
+_NEXT_ROW = "(%s, %s, %s, %s, %s, %s, %s)"
+
+# Built from constants only; every value is a bound parameter. One row per question in
+# ``input``; every fact comes back tagged with the index of its question.
 _STATEMENT = f"""
 WITH RECURSIVE
-q AS (
-    SELECT
-        (SELECT p.id FROM identity_person p WHERE p.national_number = %(subject)s) AS person_id,
-        (SELECT c.id FROM companies_company c WHERE c.enterprise_number = %(company)s)
-            AS company_id,
-        (SELECT x.id FROM identity_person x WHERE x.national_number = %(mandator)s)
-            AS mandator_id
+input (idx, subject, company, mandator, role_id, service_id, domain_id) AS (
+    VALUES {{rows}}
 ),
-chain (id, parent_id, mandatary_person_id, mandatary_company_id, state, valid_from,
+q AS (
+    SELECT i.idx, i.role_id, i.service_id, i.domain_id,
+        (SELECT p.id FROM identity_person p WHERE p.national_number = i.subject) AS person_id,
+        (SELECT c.id FROM companies_company c WHERE c.enterprise_number = i.company)
+            AS company_id,
+        (SELECT x.id FROM identity_person x WHERE x.national_number = i.mandator)
+            AS mandator_id
+    FROM input i
+),
+chain (idx, id, parent_id, mandatary_person_id, mandatary_company_id, state, valid_from,
        valid_until, accepted_at, ended_at, hops) AS (
-    SELECT m.id, m.parent_id, m.mandatary_person_id, m.mandatary_company_id, m.state,
+    SELECT q.idx, m.id, m.parent_id, m.mandatary_person_id, m.mandatary_company_id, m.state,
            m.valid_from, m.valid_until, m.accepted_at, m.ended_at, 0
-    FROM mandates_mandate m, q
-    WHERE m.parent_id IS NULL
-      AND ((q.company_id IS NOT NULL AND m.mandator_company_id = q.company_id)
-           OR (q.mandator_id IS NOT NULL AND m.mandator_person_id = q.mandator_id))
-      AND {_COVERS}
+    FROM mandates_mandate m JOIN q
+      ON (q.company_id IS NOT NULL AND m.mandator_company_id = q.company_id)
+      OR (q.mandator_id IS NOT NULL AND m.mandator_person_id = q.mandator_id)
+    WHERE m.parent_id IS NULL AND {_COVERS}
     UNION ALL
-    SELECT m.id, m.parent_id, m.mandatary_person_id, m.mandatary_company_id, m.state,
-           m.valid_from, m.valid_until, m.accepted_at, m.ended_at, chain.hops + 1
-    FROM mandates_mandate m JOIN chain ON m.parent_id = chain.id
-    WHERE chain.hops < {MAX_DEPTH_LIMIT}
-      AND {_COVERS}
+    SELECT chain.idx, m.id, m.parent_id, m.mandatary_person_id, m.mandatary_company_id,
+           m.state, m.valid_from, m.valid_until, m.accepted_at, m.ended_at, chain.hops + 1
+    FROM mandates_mandate m
+      JOIN chain ON m.parent_id = chain.id
+      JOIN q ON q.idx = chain.idx
+    WHERE chain.hops < {MAX_DEPTH_LIMIT} AND {_COVERS}
 )
-SELECT 'q', q.person_id, q.company_id, q.mandator_id, {_NULL_INT},
+SELECT q.idx, 'q', q.person_id, q.company_id, q.mandator_id, {_NULL_INT},
        (SELECT c.status FROM companies_company c WHERE c.id = q.company_id),
        (SELECT c.stopped_on FROM companies_company c WHERE c.id = q.company_id),
        {_NULL_DATE}, {_NULL_TS}, {_NULL_TS}, 0
 FROM q
 UNION ALL
-SELECT 'grant', g.id, {_NULL_INT}, {_NULL_INT}, {_NULL_INT}, g.end_reason,
+SELECT q.idx, 'grant', g.id, {_NULL_INT}, {_NULL_INT}, {_NULL_INT}, g.end_reason,
        g.valid_from, g.valid_until, g.granted_at, g.ended_at, 0
-FROM companies_grant g, q
-WHERE g.company_id = q.company_id AND g.person_id = q.person_id
-  AND g.role_id = %(role)s AND g.for_clients = %(false)s
+FROM companies_grant g JOIN q
+  ON g.company_id = q.company_id AND g.person_id = q.person_id AND g.role_id = q.role_id
+WHERE g.for_clients = %s
 UNION ALL
-SELECT 'representative', lr.id, {_NULL_INT}, {_NULL_INT}, {_NULL_INT}, lr.end_reason,
+SELECT q.idx, 'representative', lr.id, {_NULL_INT}, {_NULL_INT}, {_NULL_INT}, lr.end_reason,
        lr.valid_from, lr.valid_until, {_NULL_TS}, lr.ended_at, 0
-FROM companies_legalrepresentative lr, q
-WHERE lr.company_id = q.company_id AND lr.person_id = q.person_id
+FROM companies_legalrepresentative lr JOIN q
+  ON lr.company_id = q.company_id AND lr.person_id = q.person_id
 UNION ALL
-SELECT 'mandate', chain.id, chain.parent_id, chain.mandatary_person_id, chain.mandatary_company_id,
-       chain.state, chain.valid_from, chain.valid_until, chain.accepted_at, chain.ended_at,
-       chain.hops
+SELECT chain.idx, 'mandate', chain.id, chain.parent_id, chain.mandatary_person_id,
+       chain.mandatary_company_id, chain.state, chain.valid_from, chain.valid_until,
+       chain.accepted_at, chain.ended_at, chain.hops
 FROM chain
 UNION ALL
-SELECT 'client_grant', g.id, g.company_id, {_NULL_INT}, {_NULL_INT}, g.end_reason,
+SELECT q.idx, 'client_grant', g.id, g.company_id, {_NULL_INT}, {_NULL_INT}, g.end_reason,
        g.valid_from, g.valid_until, g.granted_at, g.ended_at, 0
-FROM companies_grant g, q
-WHERE g.person_id = q.person_id AND g.role_id = %(role)s AND g.for_clients = %(true)s
-  AND g.company_id IN (SELECT chain.mandatary_company_id FROM chain)
+FROM companies_grant g JOIN q ON g.person_id = q.person_id AND g.role_id = q.role_id
+WHERE g.for_clients = %s
+  AND g.company_id IN (SELECT chain.mandatary_company_id FROM chain WHERE chain.idx = q.idx)
 """  # noqa: S608
 
 
@@ -177,24 +188,31 @@ def _moment(value: Any) -> dt.datetime | None:
     return moment
 
 
-def gather_facts(question: Question) -> Facts:
-    """Run the one statement and sort its rows into facts."""
-    role = question.role
-    params = {
-        "subject": question.subject,
-        "company": question.on_behalf_number if question.on_behalf_kind == COMPANY else None,
-        "mandator": question.on_behalf_number if question.on_behalf_kind == PERSON else None,
-        "role": role.role_id,
-        "service": role.service_id,
-        "domain": role.domain_id,
-        "true": True,
-        "false": False,
-    }
+def gather_facts_many(questions: list[Question]) -> list[Facts]:
+    """Run the one statement for all the questions and sort its rows into facts per question."""
+    if not questions:
+        return []
+    params: list[Any] = []
+    for idx, question in enumerate(questions):
+        role = question.role
+        params += [
+            idx,
+            question.subject,
+            question.on_behalf_number if question.on_behalf_kind == COMPANY else None,
+            question.on_behalf_number if question.on_behalf_kind == PERSON else None,
+            role.role_id,
+            role.service_id,
+            role.domain_id,
+        ]
+    rows_sql = ", ".join([_FIRST_ROW] + [_NEXT_ROW] * (len(questions) - 1))
+    statement = _STATEMENT.replace("{rows}", rows_sql)
+    params += [False, True]
     with connection.cursor() as cursor:
-        cursor.execute(_STATEMENT, params)
+        cursor.execute(statement, params)
         rows = cursor.fetchall()
-    facts = Facts()
-    for kind, ident, ref_a, ref_b, ref_c, state, d_from, d_until, t_start, t_end, hops in rows:
+    all_facts = [Facts() for _ in questions]
+    for idx, kind, ident, ref_a, ref_b, ref_c, state, d_from, d_until, t_start, t_end, hops in rows:
+        facts = all_facts[idx]
         if kind == "q":
             facts.person_id, facts.company_id, facts.mandator_id = ident, ref_a, ref_b
             facts.company_status, facts.company_stopped_on = state, _date(d_from)
@@ -219,7 +237,11 @@ def gather_facts(question: Question) -> Facts:
         elif kind == "client_grant":
             fact["company_id"] = ref_a
             facts.client_grants.append(fact)
-    return facts
+    return all_facts
+
+
+def gather_facts(question: Question) -> Facts:
+    return gather_facts_many([question])[0]
 
 
 # --- Reading the facts ----------------------------------------------------------------------------
@@ -409,6 +431,13 @@ def decide_question(question: Question) -> Answer:
     return evaluate(question, gather_facts(question))
 
 
+def decide_questions(questions: list[Question]) -> list[Answer]:
+    """Answer many questions with one statement for all of them (set-based), in order."""
+    return [
+        evaluate(q, facts) for q, facts in zip(questions, gather_facts_many(questions), strict=True)
+    ]
+
+
 # --- Cached answers -------------------------------------------------------------------------------
 
 _TTL_NOW = 300
@@ -438,6 +467,26 @@ def _version_keys(question: Question) -> list[str]:
     elif question.on_behalf_kind == PERSON and question.on_behalf_number:
         keys.append(person_key(question.on_behalf_number))
     return keys
+
+
+def decide_cached_many(questions: list[Question]) -> list[Answer]:
+    """`decide_cached` for a batch: one round trip for the versions, one for the cached answers,
+    and one statement for all the questions that missed."""
+    if not questions:
+        return []
+    version_keys = sorted({k for q in questions for k in _version_keys(q)})
+    versions = rights_versions(version_keys)
+    keys = [_cache_key(q, {k: versions[k] for k in _version_keys(q)}) for q in questions]
+    cached = cache.get_many(keys)
+    missing = [i for i, key in enumerate(keys) if not isinstance(cached.get(key), Answer)]
+    fresh = decide_questions([questions[i] for i in missing])
+    answers = {keys[i]: answer for i, answer in zip(missing, fresh, strict=True)}
+    if answers:
+        cache.set_many(
+            {k: a for k, a in answers.items()},
+            _TTL_NOW,
+        )
+    return [answers.get(key) or cached[key] for key in keys]
 
 
 def decide_cached(question: Question) -> Answer:

@@ -303,3 +303,21 @@ def test_attributes_404_for_unknown_person_and_400_for_invalid(api):
     assert (
         api("get", "/api/v1/persons/85071412428/attributes/?claims=age_over_18").status_code == 400
     )
+
+
+def test_batch_is_one_statement_for_all_uncached_questions(api, world):
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    api("post", URL, body(world, world.alice))  # warms the key check and the catalogue
+    questions = [
+        body(world, world.bob, company(world)),
+        body(world, world.carol, company(world)),
+        body(world, world.bob),
+    ] * 20
+    with CaptureQueriesContext(connection) as uncached:
+        answers = api("post", URL + "batch/", {"questions": questions}).json()["answers"]
+    assert [a["decision"] for a in answers[:3]] == ["allow", "deny", "allow"]
+    assert len(answers) == 60
+    assert len(uncached) == 1
+    with CaptureQueriesContext(connection) as cached:
+        api("post", URL + "batch/", {"questions": questions})
+    assert len(cached) == 0
