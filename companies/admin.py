@@ -1,4 +1,5 @@
 import secrets
+from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
@@ -14,7 +15,7 @@ from companies.models import (
     Service,
     ServiceClient,
 )
-from companies.services import service_client_issue_key
+from companies.services import catalogue_changed, rights_changed, service_client_issue_key
 
 
 class LegalRepresentativeInline(admin.TabularInline):
@@ -30,6 +31,23 @@ class CompanyAdmin(admin.ModelAdmin):
     search_fields = ["name", "enterprise_number"]
     inlines = [LegalRepresentativeInline]
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # A stopped company, or a representative added or ended here, changes decisions.
+        company = form.instance
+        people = [rep.person.national_number for rep in company.legal_representatives.all()]
+        rights_changed(person_numbers=people, company_numbers=[company.enterprise_number])
+
+
+class CatalogueAdminMixin:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        catalogue_changed()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        catalogue_changed()
+
 
 @admin.register(Domain)
 class DomainAdmin(admin.ModelAdmin):
@@ -43,7 +61,7 @@ class RoleInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(CatalogueAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name_en", "domain", "owner", "is_active"]
     list_filter = ["domain", "owner", "is_active"]
     search_fields = ["code", "name_en", "name_fr", "name_nl", "name_de"]
@@ -109,7 +127,7 @@ class LegalRepresentativeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(CatalogueAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name_en", "service", "min_assurance", "for_clients_allowed"]
     list_filter = ["min_assurance", "for_clients_allowed", "service__domain"]
     search_fields = ["code", "name_en", "name_fr", "name_nl", "name_de", "service__code"]

@@ -358,3 +358,49 @@ def test_scope_item_role_of_other_service_not_covered(world):
     mandate_accept(actor=acting(world.bob, None), mandate=mandate)
     answer = decide_question(ask(world, world.bob, "person", world.alice.person.national_number))
     assert not answer.allowed
+
+
+def test_cache_forgets_after_register_import(world, django_capture_on_commit_callbacks):
+    from companies.services import legal_representatives_import_csv
+
+    question = company_q(world, world.carol)
+    assert not decide_cached(question).allowed
+    person = world.carol.person
+    extract = (
+        "enterprise_number,company_name,legal_form,national_number,surname,given_names,function\n"
+        f"{world.client.enterprise_number},{world.client.name},SA,{person.national_number},"
+        f"{person.surname},{person.given_names},Director\n"
+    ).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not legal_representatives_import_csv(content=extract).errors
+    answer = decide_cached(question)
+    assert answer.allowed
+    assert answer.path[0]["kind"] == "legal_representative"
+
+
+def test_cache_forgets_after_company_stopped_in_admin(
+    world, client, django_capture_on_commit_callbacks
+):
+    from identity.models import User
+
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    question = company_q(world, world.bob)
+    assert decide_cached(question).allowed
+    staff = User.objects.create_superuser("staff", "staff@example.org", "a long staff password")
+    client.force_login(staff)
+    data = {
+        "enterprise_number": world.client.enterprise_number,
+        "name": world.client.name,
+        "legal_form": "SA",
+        "status": "stopped",
+        "stopped_on": timezone.localdate().isoformat(),
+        "legal_representatives-TOTAL_FORMS": "0",
+        "legal_representatives-INITIAL_FORMS": "0",
+        "legal_representatives-MIN_NUM_FORMS": "0",
+        "legal_representatives-MAX_NUM_FORMS": "1000",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/companies/company/{world.client.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    answer = decide_cached(question)
+    assert [r.code for r in answer.reasons] == ["company_stopped"]
