@@ -46,7 +46,7 @@ lint: $(VENV)/.installed-dev
 
 # Rebuild the message catalogues after changing translatable strings (commit the results).
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l fr -l nl -l de --no-obsolete --ignore=.venv --ignore=node_modules
+	$(PY) manage.py makemessages -l fr -l nl -l de --no-obsolete --ignore=.venv --ignore=node_modules --ignore=tests --ignore=benchmarks
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
