@@ -15,6 +15,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identity.assurance import SESSION_KEY, Assurance, AssuranceLevel, Means
 from tests.browser.fixtures import browser, page  # noqa: F401 - one Playwright for all tests
+from tests.eid_fixtures import (  # noqa: F401 - one test PKI and one SoftHSM2 token set
+    eid_trust,
+    pki,
+    softhsm,
+    start_agent,
+    trust_anchor_files,
+)
 from tests.factories.companies import CompanyFactory
 from tests.factories.identity import UserFactory
 from tests.factories.world import world  # noqa: F401 - citizens, a client and providers

@@ -46,7 +46,7 @@ def test_service_client_authenticates_with_key(client, service_client):
 def test_service_client_key_is_stored_hashed(service_client):
     record, key = service_client
     stored = ServiceClient.objects.get(pk=record.pk)
-    assert key.split("_")[2] not in stored.key_hash
+    assert key.split("_", 2)[2] not in stored.key_hash
     assert len(stored.key_hash) == 64
 
 

@@ -1,39 +1,30 @@
-"""A main access manager logs in, acts for the company, grants a role to a new collaborator, sees
-it in the access matrix, revokes it after confirming, and sees it gone; axe-core checks the
-pages on the way."""
+"""A main access manager logs in with password and one-time code, acts for the company, steps up
+to level high with the eID card to grant a role to a new collaborator, sees it in the access
+matrix, revokes it after confirming, and sees it gone; axe-core checks the pages on the way.
 
-from importlib import import_module
-
-from django.conf import settings
-from django.utils import timezone
+The manager holds the EC card of the shared eID fixtures (tests/eid_fixtures.py): a SoftHSM2
+token, signed through the local signer, checked by the live server against the test PKI.
+"""
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from companies.models import AccessManagerKind
-from identity.assurance import SESSION_KEY, Assurance, AssuranceLevel, Means
 from tests.browser.conftest import assert_accessible
 from tests.companies.conftest import designate
 from tests.conftest import totp_code
+from tests.eid_fixtures import sign_with_card
 from tests.factories.companies import CompanyFactory, DomainFactory, RoleFactory, ServiceFactory
-from tests.factories.identity import PASSWORD, UserFactory
+from tests.factories.identity import PASSWORD, PersonFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEWCOMER = "85.07.14-124.29"
 
 
-def raise_session_to_high(page) -> None:
-    """Stands in for the eID step-up (tested in tests/identity/eid): write level "high" into the
-    live server's session, as a successful eID log-in would."""
-    cookie = next(c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
-    store[SESSION_KEY] = Assurance(
-        level=AssuranceLevel.HIGH, means=(Means.EID,), at=timezone.now()
-    ).to_session()
-    store.save()
-
-
-def test_access_manager_grants_role_sees_it_in_matrix_and_revokes_it(page):
+def test_access_manager_grants_role_sees_it_in_matrix_and_revokes_it(
+    page, live_server, softhsm, eid_trust, start_agent
+):
     company = CompanyFactory(name="Brasserie Lambic")
     finance = DomainFactory(code="finance", name_en="Finance")
     RoleFactory(
@@ -41,9 +32,13 @@ def test_access_manager_grants_role_sees_it_in_matrix_and_revokes_it(page):
         code="declarant",
         name_en="Declarant",
     )
-    manager = UserFactory(username="manon")
+    card = softhsm.ec
+    manager = UserFactory(
+        username="manon", person=PersonFactory(national_number=card.card.national_number)
+    )
     TOTPDevice.objects.create(user=manager, name="app", confirmed=True)
     designate(manager, company, AccessManagerKind.MAIN)
+    start_agent(card.serial)
 
     # Log in with password and code ("substantial"), then choose to act for the company.
     page.goto("/accounts/login/?next=/company/")
@@ -61,8 +56,14 @@ def test_access_manager_grants_role_sees_it_in_matrix_and_revokes_it(page):
     page.get_by_role("link", name="Collaborators", exact=True).click()
     assert_accessible(page)
 
-    raise_session_to_high(page)
+    # Granting needs level "high": the grant page sends the manager to step up with the card
+    # first, then back.
     page.get_by_role("link", name="Grant a role", exact=True).click()
+    expect(page.get_by_role("heading", name="Confirm your identity", level=1)).to_be_visible()
+    assert page.url.startswith(f"{live_server.url}/accounts/step-up/?level=high&")
+    assert_accessible(page)
+    sign_with_card(page, card)
+    expect(page.get_by_role("textbox", name="National register number")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("textbox", name="National register number").fill(NEWCOMER)
     page.get_by_label("Role").select_option(label="Declarant (declarant)")

@@ -7,125 +7,24 @@ account), accepts the mandate (level high), and acts for A. A, in a second brows
 revokes it; B's next page says the mandate ended and B acts in their own name again. axe-core
 checks the pages on the way.
 
-The SoftHSM2 token is built for this module and the eID configuration restored afterwards (the
-eID tests keep their own session-wide tokens in tests/identity/eid/conftest.py, whose fixtures
-are not visible here); the token helpers come from there.
+The card, the portal's trust in its PKI and the signer are the suite's shared eID fixtures
+(`softhsm`, `eid_trust`, `start_agent`: tests/eid_fixtures.py).
 """
 
-import os
 import re
-import threading
-from collections.abc import Callable, Iterator
-
-from django.core.cache import caches
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from identity.eid import conf
-from identity.eid.agent import AgentServer, build_agent_server
-from identity.eid.certificates import crl_cache_key, crl_store_put
-from identity.eid.pkcs11 import reload_module
 from mandates.models import Mandate, MandateState
 from tests.browser.conftest import assert_accessible
 from tests.conftest import totp_code
+from tests.eid_fixtures import SoftCard, sign_with_card
 from tests.factories.companies import DomainFactory, RoleFactory, ServiceFactory
 from tests.factories.identity import PASSWORD, PersonFactory, UserFactory
-from tests.identity.eid.conftest import (
-    SOFTHSM_MODULE,
-    SoftCard,
-    _import_card,
-    _init_token,
-    _write_softhsm_conf,
-)
-from tests.identity.eid.pki import TestPki, build_test_pki
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-START_BUTTON = "Log in with your eID card"
-PIN_LABEL = "PIN code of your eID card"
-SUBMIT_BUTTON = "Sign with my card and log in"
-
-
-# --- The eID card, its PKI and the local signer ---------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return build_test_pki()
-
-
-@pytest.fixture(scope="module")
-def eid_card(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftCard]:
-    """B's card: the test PKI's EC card on its own SoftHSM2 token. SOFTHSM2_CONF is restored
-    (and the module reloaded) afterwards, so the eID tests find their own tokens again."""
-    import pkcs11  # noqa: TID251 - builds a card token, as the eID tests' fixtures do
-
-    config = _write_softhsm_conf(tmp_path_factory.mktemp("softhsm-mandates"))
-    slot = _init_token(config, "BELPIC", pki.ec_card.pin)
-    previous = os.environ.get("SOFTHSM2_CONF")
-    os.environ["SOFTHSM2_CONF"] = str(config)
-    reload_module(module_path=SOFTHSM_MODULE)
-    try:
-        token = next(
-            t
-            for t in pkcs11.lib(SOFTHSM_MODULE).get_tokens(token_label="BELPIC")
-            if t.slot.slot_id == slot
-        )
-        _import_card(token, pki.ec_card)
-        yield SoftCard(serial=token.serial.decode().strip(), card=pki.ec_card)
-    finally:
-        if previous is None:
-            os.environ.pop("SOFTHSM2_CONF", None)
-            pkcs11.lib(SOFTHSM_MODULE).finalize()
-        else:
-            os.environ["SOFTHSM2_CONF"] = previous
-            reload_module(module_path=SOFTHSM_MODULE)
-
-
-@pytest.fixture
-def eid_trust(pki: TestPki, settings, tmp_path) -> Iterator[None]:
-    """The portal trusts the test PKI's roots, and every CA's revocation list is at hand."""
-    anchors = []
-    for name, content in pki.anchor_files.items():
-        path = tmp_path / name
-        path.write_bytes(content)
-        anchors.append(str(path))
-    settings.EID_TRUST_ANCHORS = anchors
-    settings.EID_CRL_MISSING_POLICY = "refuse"
-    settings.EID_PKCS11_MODULE = SOFTHSM_MODULE
-    for crl in pki.fresh_crls():
-        crl_store_put(crl)
-    yield
-    caches[conf.crl_cache_alias()].delete_many([crl_cache_key(i.name) for i in pki.issuers])
-
-
-@pytest.fixture
-def start_agent(settings, live_server) -> Iterator[Callable[..., AgentServer]]:
-    """Start the signer for one card, answering the live server's pages (as in
-    tests/identity/eid/test_browser_login.py); stop it after the test."""
-    settings.EID_AGENT_ALLOWED_ORIGINS = [live_server.url]
-    running: list[tuple[AgentServer, threading.Thread]] = []
-
-    def start(card_serial: str) -> AgentServer:
-        server = build_agent_server(port=0, module_path=SOFTHSM_MODULE, card_serial=card_serial)
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        thread.start()
-        running.append((server, thread))
-        settings.EID_AGENT_URL = server.url
-        return server
-
-    yield start
-    for server, thread in running:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-# --- The journey ---------------------------------------------------------------------------------
 
 
 def _log_in_with_password_and_code(page, user) -> None:
@@ -138,16 +37,14 @@ def _log_in_with_password_and_code(page, user) -> None:
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
-def _log_in_with_card(page, live_server, card: SoftCard) -> None:
+def _log_in_with_card(page, live_server, soft_card: SoftCard) -> None:
     page.goto("/accounts/login/")
-    page.get_by_role("button", name=START_BUTTON).click()
-    page.get_by_label(PIN_LABEL).fill(card.card.pin)
-    page.get_by_role("button", name=SUBMIT_BUTTON).click()
+    sign_with_card(page, soft_card)
     page.wait_for_url(f"{live_server.url}/")
 
 
 def test_citizen_gives_mandate_by_number_holder_accepts_with_card_acts_then_loses_it(
-    page, browser, live_server, eid_card, eid_trust, start_agent
+    page, browser, live_server, softhsm, eid_trust, start_agent
 ):
     # Given: citizen A with a password and an authenticator app; B only has an eID card (no
     # account yet); one role in the catalogue.
@@ -156,9 +53,10 @@ def test_citizen_gives_mandate_by_number_holder_accepts_with_card_acts_then_lose
     finance = DomainFactory(code="finance", name_en="Finance")
     vat = ServiceFactory(code="vat", name_en="VAT", domain=finance)
     RoleFactory(service=vat, code="declarant", name_en="Declarant", for_clients_allowed=True)
-    holder = eid_card.card
+    b_card = softhsm.ec
+    holder = b_card.card
     b_name = f"{holder.given_names} {holder.surname}"
-    start_agent(eid_card.serial)
+    start_agent(b_card.serial)
 
     # A proposes, through the wizard, a mandate to B's national register number.
     _log_in_with_password_and_code(page, a)
@@ -201,7 +99,7 @@ def test_citizen_gives_mandate_by_number_holder_accepts_with_card_acts_then_lose
     page_b = context_b.new_page()
     page_b.set_default_timeout(10_000)
     try:
-        _log_in_with_card(page_b, live_server, eid_card)
+        _log_in_with_card(page_b, live_server, b_card)
         page_b.get_by_role("link", name="My mandates").click()
         page_b.get_by_role("link", name=re.compile("Awaiting my decision")).click()
         expect(page_b.get_by_test_id("awaiting-count")).to_have_text("1")

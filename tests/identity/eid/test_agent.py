@@ -86,7 +86,7 @@ def _b64(data: bytes) -> str:
 
 
 @pytest.fixture
-def start_agent(softhsm, settings) -> Iterator[Callable[..., RunningAgent]]:
+def start_local_agent(softhsm, settings) -> Iterator[Callable[..., RunningAgent]]:
     """Start agents on free ports with the SoftHSM module; stop them all after the test."""
     settings.EID_AGENT_ALLOWED_ORIGINS = [ORIGIN]
     running: list[tuple[AgentServer, threading.Thread]] = []
@@ -114,16 +114,16 @@ def start_agent(softhsm, settings) -> Iterator[Callable[..., RunningAgent]]:
 
 
 @pytest.fixture
-def agent(start_agent) -> RunningAgent:
+def agent(start_local_agent) -> RunningAgent:
     """An agent that sees both cards and picks none."""
-    return start_agent()
+    return start_local_agent()
 
 
 @pytest.fixture(params=["rsa", "ec"])
-def card_agent(request, softhsm, start_agent) -> tuple[RunningAgent, object]:
+def card_agent(request, softhsm, start_local_agent) -> tuple[RunningAgent, object]:
     """An agent started for one card (as ``eid_agent --card SERIAL``), and that card."""
     soft_card = softhsm.card(request.param)
-    return start_agent(card_serial=soft_card.serial), soft_card
+    return start_local_agent(card_serial=soft_card.serial), soft_card
 
 
 def _signed_anything(caplog) -> bool:
@@ -142,8 +142,8 @@ def test_status_counts_the_cards_when_two_cards_inserted(agent):
     assert answer.headers["Cache-Control"] == "no-store"
 
 
-def test_status_counts_only_the_chosen_card_when_started_with_a_serial(start_agent, softhsm):
-    agent = start_agent(card_serial=softhsm.ec.serial)
+def test_status_counts_only_the_chosen_card_when_started_with_a_serial(start_local_agent, softhsm):
+    agent = start_local_agent(card_serial=softhsm.ec.serial)
 
     assert agent.request("GET", "/v1/status").json == {"cards": 1}
 
@@ -155,8 +155,8 @@ def test_status_counts_no_card_when_none_inserted(softhsm_without_cards, agent):
     assert answer.json == {"cards": 0}
 
 
-def test_status_answers_no_reader_when_module_missing(start_agent, tmp_path):
-    agent = start_agent(module_path=str(tmp_path / "missing-pkcs11.so"))
+def test_status_answers_no_reader_when_module_missing(start_local_agent, tmp_path):
+    agent = start_local_agent(module_path=str(tmp_path / "missing-pkcs11.so"))
 
     answer = agent.request("GET", "/v1/status")
 

@@ -1,7 +1,8 @@
 """A citizen logs in with the eID card in headless Chromium: the page, the local signer and the
-portal, all real. The signer runs in a thread on 127.0.0.1 with the SoftHSM2 card (see conftest);
-the live server runs in another thread of this process, so it shares the local-memory cache that
-holds the test CRLs (fixture ``fresh_crls``) and the settings changed here.
+portal, all real. The signer runs in a thread on 127.0.0.1 with a SoftHSM2 card (`start_agent`
+and `softhsm`, in tests/eid_fixtures.py); the live server runs in another thread of this process,
+so it shares the local-memory cache that holds the test CRLs (fixture ``fresh_crls``) and the
+settings changed here.
 
 The page is served from http://localhost:<port> and calls the signer at http://127.0.0.1:<port>:
 a cross-origin request, so the signer's CORS answers are exercised for real.
@@ -9,8 +10,6 @@ a cross-origin request, so the signer's CORS answers are exercised for real.
 
 import json
 import socket
-import threading
-from collections.abc import Callable, Iterator
 
 from django.core.cache import caches
 
@@ -18,42 +17,15 @@ import pytest
 from playwright.sync_api import expect
 
 from identity.eid import conf
-from identity.eid.agent import AgentServer, build_agent_server
 from identity.eid.exceptions import RevocationUnknown
 from identity.models import Person
 
 # The `browser` and `page` fixtures come from tests/conftest.py (see tests/browser/fixtures.py).
 from tests.browser.conftest import assert_accessible
+from tests.eid_fixtures import EID_PIN_LABEL, EID_START_BUTTON, EID_SUBMIT_BUTTON, sign_with_card
+from tests.factories.identity import PASSWORD, PersonFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-START_BUTTON = "Log in with your eID card"
-PIN_LABEL = "PIN code of your eID card"
-SUBMIT_BUTTON = "Sign with my card and log in"
-
-
-@pytest.fixture
-def start_agent(softhsm, settings, live_server) -> Iterator[Callable[..., AgentServer]]:
-    """Start the signer for one card, answering the live server's pages, and point the log-in
-    page at it (``EID_AGENT_URL``); stop it after the test."""
-    settings.EID_AGENT_ALLOWED_ORIGINS = [live_server.url]
-    running: list[tuple[AgentServer, threading.Thread]] = []
-
-    def start(card_serial: str) -> AgentServer:
-        server = build_agent_server(port=0, module_path=softhsm.module, card_serial=card_serial)
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        thread.start()
-        running.append((server, thread))
-        settings.EID_AGENT_URL = server.url
-        return server
-
-    yield start
-    for server, thread in running:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def _portal_posts(page, live_server) -> list[dict]:
@@ -77,13 +49,13 @@ def test_citizen_logs_in_at_level_high_when_card_and_pin_right(
     portal_posts = _portal_posts(page, live_server)
 
     page.goto("/accounts/login/")
-    page.get_by_role("button", name=START_BUTTON).click()
-    pin = page.get_by_label(PIN_LABEL)
+    page.get_by_role("button", name=EID_START_BUTTON).click()
+    pin = page.get_by_label(EID_PIN_LABEL)
     expect(pin).to_be_focused()
     expect(page.get_by_role("status")).to_have_text("Your card is ready. Enter its PIN code.")
     assert_accessible(page)  # with the eID section expanded
     pin.fill(soft_card.card.pin)
-    page.get_by_role("button", name=SUBMIT_BUTTON).click()
+    page.get_by_role("button", name=EID_SUBMIT_BUTTON).click()
     page.wait_for_url(f"{live_server.url}/")
 
     page.goto("/accounts/profile/")
@@ -109,22 +81,22 @@ def test_login_page_says_the_signer_is_not_running_when_nothing_listens(
     settings.EID_AGENT_URL = f"http://127.0.0.1:{free_port}"
 
     page.goto("/accounts/login/")
-    page.get_by_role("button", name=START_BUTTON).click()
+    page.get_by_role("button", name=EID_START_BUTTON).click()
 
     expect(page.get_by_role("alert").filter(has_text="not running")).to_have_text(
         "The CSAM eID signer is not running on this computer. Start it, then try again."
     )
-    expect(page.get_by_label(PIN_LABEL)).to_be_hidden()
+    expect(page.get_by_label(EID_PIN_LABEL)).to_be_hidden()
 
 
 def test_login_page_asks_for_the_card_when_none_inserted(page, softhsm_without_cards, start_agent):
     start_agent(card_serial=None)
 
     page.goto("/accounts/login/")
-    page.get_by_role("button", name=START_BUTTON).click()
+    page.get_by_role("button", name=EID_START_BUTTON).click()
 
     expect(page.get_by_role("alert").filter(has_text="No eID card")).to_be_visible()
-    expect(page.get_by_label(PIN_LABEL)).to_be_hidden()
+    expect(page.get_by_label(EID_PIN_LABEL)).to_be_hidden()
 
 
 def test_login_page_shows_the_cards_warning_and_refocuses_the_pin_when_pin_wrong(
@@ -133,12 +105,12 @@ def test_login_page_shows_the_cards_warning_and_refocuses_the_pin_when_pin_wrong
     start_agent(softhsm.ec.serial)
 
     page.goto("/accounts/login/")
-    page.get_by_role("button", name=START_BUTTON).click()
-    page.get_by_label(PIN_LABEL).fill("918273")
-    page.get_by_role("button", name=SUBMIT_BUTTON).click()
+    page.get_by_role("button", name=EID_START_BUTTON).click()
+    page.get_by_label(EID_PIN_LABEL).fill("918273")
+    page.get_by_role("button", name=EID_SUBMIT_BUTTON).click()
 
     expect(page.get_by_role("alert").filter(has_text="The PIN code is wrong.")).to_be_visible()
-    pin = page.get_by_label(PIN_LABEL)
+    pin = page.get_by_label(EID_PIN_LABEL)
     expect(pin).to_be_focused()
     expect(pin).to_have_attribute("aria-invalid", "true")
     expect(pin).to_have_value("")
@@ -153,9 +125,7 @@ def test_login_page_shows_the_portals_refusal_when_revocation_cannot_be_checked(
     caches[conf.crl_cache_alias()].clear()
 
     page.goto("/accounts/login/")
-    page.get_by_role("button", name=START_BUTTON).click()
-    page.get_by_label(PIN_LABEL).fill(softhsm.ec.card.pin)
-    page.get_by_role("button", name=SUBMIT_BUTTON).click()
+    sign_with_card(page, softhsm.ec)
 
     expect(page.get_by_role("alert").filter(has_text="still valid")).to_have_text(
         str(RevocationUnknown.default_message)
@@ -166,8 +136,6 @@ def test_login_page_shows_the_portals_refusal_when_revocation_cannot_be_checked(
 def test_citizen_steps_up_to_high_with_card_after_password_login(
     page, live_server, softhsm, start_agent
 ):
-    from tests.factories.identity import PASSWORD, PersonFactory, UserFactory
-
     soft_card = softhsm.card("rsa")
     person = PersonFactory(national_number=soft_card.card.national_number)
     UserFactory(username="stepper", person=person)
@@ -179,9 +147,7 @@ def test_citizen_steps_up_to_high_with_card_after_password_login(
     page.get_by_role("button", name="Log in", exact=True).click()
     page.goto("/accounts/step-up/?level=high&next=/accounts/profile/")
     assert_accessible(page)
-    page.get_by_role("button", name=START_BUTTON).click()
-    page.get_by_label(PIN_LABEL).fill(soft_card.card.pin)
-    page.get_by_role("button", name=SUBMIT_BUTTON).click()
+    sign_with_card(page, soft_card)
 
     expect(page).to_have_url(f"{live_server.url}/accounts/profile/")
     expect(page.get_by_test_id("assurance-level")).to_have_text("high")
