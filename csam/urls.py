@@ -21,7 +21,7 @@ from companies.apis import (
     CompanyRetrieveApi,
     ServiceClientMeApi,
 )
-from csam import views
+from csam import health, views
 from csam.authz.apis import (
     ActingChooseApi,
     DecisionApi,
@@ -105,6 +105,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("cookies/", views.cookies, name="cookies"),
