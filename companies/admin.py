@@ -16,6 +16,8 @@ from companies.models import (
     ServiceClient,
 )
 from companies.services import catalogue_changed, rights_changed, service_client_issue_key
+from companies.services.catalogue import non_member_message
+from governance.selectors import organisation_may_register_services
 
 
 class LegalRepresentativeInline(admin.TabularInline):
@@ -66,6 +68,20 @@ class ServiceAdmin(CatalogueAdminMixin, admin.ModelAdmin):
     list_filter = ["domain", "owner", "is_active"]
     search_fields = ["code", "name_en", "name_fr", "name_nl", "name_de"]
     inlines = [RoleInline]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+
+        class MembersOnlyForm(form):  # type: ignore[misc, valid-type]
+            def clean(self) -> dict[str, Any]:
+                data = super().clean()
+                owner = data.get("owner")
+                # The catalogue refuses a non-member's service, here as in service_register.
+                if owner is not None and not organisation_may_register_services(owner):
+                    self.add_error("owner", non_member_message(owner))
+                return data
+
+        return MembersOnlyForm
 
 
 @admin.register(Grant)

@@ -29,6 +29,7 @@ from csam.authz.apis import (
     PersonAttributesApi,
     ServiceRepresentativesApi,
 )
+from governance.apis import BodyListApi, DecisionRegisterApi, DecisionRetrieveApi
 from identity.apis import MeApi
 from identity.eid.apis import EidChallengeApi, EidFailureApi, EidLoginApi
 from mandates.apis import (
@@ -42,6 +43,14 @@ from mandates.apis import (
 )
 
 api_v1 = [
+    # The public governance register (read only).
+    path("governance/decisions/", DecisionRegisterApi.as_view(), name="governance_decisions"),
+    path(
+        "governance/decisions/<int:decision_id>/",
+        DecisionRetrieveApi.as_view(),
+        name="governance_decision",
+    ),
+    path("governance/bodies/", BodyListApi.as_view(), name="governance_bodies"),
     path("me/", MeApi.as_view(), name="me"),
     path("acting/", ActingChooseApi.as_view(), name="acting"),
     path("clients/me/", ServiceClientMeApi.as_view(), name="client_me"),
@@ -114,6 +123,7 @@ urlpatterns = [
     path("acting/", include("csam.authz.urls")),
     path("company/", include("companies.urls")),
     path("mandates/", include("mandates.urls")),
+    path("governance/", include("governance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

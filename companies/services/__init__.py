@@ -6,6 +6,7 @@ from companies.services.access import (
     access_manager_designate,
     access_manager_end,
 )
+from companies.services.catalogue import service_register
 from companies.services.clients import (
     KEY_SCHEME,
     service_client_create,
@@ -37,4 +38,5 @@ __all__ = [
     "service_client_issue_key",
     "service_client_key_matches",
     "split_api_key",
+    "service_register",
 ]

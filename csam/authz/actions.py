@@ -21,6 +21,11 @@ class Action(StrEnum):
     MANDATES_ACCEPT = "mandates.accept"
     MANDATES_REFUSE = "mandates.refuse"
     MANDATES_REVOKE = "mandates.revoke"
+    GOVERNANCE_RECORD_MEETING = "governance.record_meeting"
+    GOVERNANCE_RECORD_DECISION = "governance.record_decision"
+    GOVERNANCE_MANAGE_APPLICATIONS = "governance.manage_applications"
+    GOVERNANCE_DRAFT_PLAN = "governance.draft_plan"
+    CATALOGUE_REGISTER_SERVICE = "catalogue.register_service"
 
 
 # What each action needs from the session. An action missing here is denied (deny by default).
@@ -43,4 +48,12 @@ REQUIRED_ASSURANCE: dict[Action, AssuranceLevel] = {
     Action.MANDATES_ACCEPT: AssuranceLevel.HIGH,
     Action.MANDATES_REFUSE: AssuranceLevel.SUBSTANTIAL,
     Action.MANDATES_REVOKE: AssuranceLevel.SUBSTANTIAL,
+    # Governance: a recorded decision changes who is a member and who sits where, and cannot be
+    # changed afterwards, so recording one needs the eID card. The public register needs no
+    # action at all (it is public).
+    Action.GOVERNANCE_RECORD_MEETING: AssuranceLevel.SUBSTANTIAL,
+    Action.GOVERNANCE_RECORD_DECISION: AssuranceLevel.HIGH,
+    Action.GOVERNANCE_MANAGE_APPLICATIONS: AssuranceLevel.SUBSTANTIAL,
+    Action.GOVERNANCE_DRAFT_PLAN: AssuranceLevel.SUBSTANTIAL,
+    Action.CATALOGUE_REGISTER_SERVICE: AssuranceLevel.SUBSTANTIAL,
 }

@@ -277,9 +277,81 @@ class Command(BaseCommand):
             ended_at=None,
             defaults={"valid_from": start},
         )
+        self._seed_governance(organisations, persons)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(CITIZENS)} citizens, {len(COMPANIES)} companies, "
                 f"{len(SPONSORS)} sponsors, {len(SERVICES)} services."
             )
         )
+
+    def _seed_governance(self, organisations: dict[str, Any], persons: dict[str, Any]) -> None:
+        """The three standing bodies, each sponsor's seat on the Management Committee and a
+        secretary per body (bruno for the Management Committee). Seats are written directly:
+        the demo stands in for the sponsors' nominations."""
+        from governance.models import Body, Seat
+
+        bodies = {}
+        for code, kind, en, fr, nl, de in GOVERNANCE_BODIES:
+            bodies[code], _ = Body.objects.update_or_create(
+                code=code,
+                defaults={"kind": kind, "name_en": en, "name_fr": fr, "name_nl": nl, "name_de": de},
+            )
+        start = dt.date(2024, 1, 1)
+        for n, (code, _kind, *_names) in enumerate(SPONSORS):
+            official, _ = person_get_or_create(
+                national_number=_official_number(n), surname=f"Official {code.upper()}"
+            )
+            Seat.objects.get_or_create(
+                body=bodies["mc"],
+                organisation=organisations[code],
+                person=official,
+                role="member",
+                defaults={"valid_from": start},
+            )
+        for body, username, organisation in (
+            ("mc", "bruno", "bosa"),
+            ("omg", "alice", "nsso"),
+            ("suc", "david", "finance"),
+        ):
+            Seat.objects.get_or_create(
+                body=bodies[body],
+                organisation=organisations[organisation],
+                person=persons[username],
+                role="secretary",
+                defaults={"valid_from": start},
+            )
+
+
+GOVERNANCE_BODIES = [
+    (
+        "mc",
+        "management_committee",
+        "Management Committee",
+        "Comité de gestion",
+        "Beheerscomité",
+        "Verwaltungsausschuss",
+    ),
+    (
+        "omg",
+        "operational_group",
+        "Operational Management Group",
+        "Groupe de gestion opérationnelle",
+        "Operationele beheersgroep",
+        "Operative Verwaltungsgruppe",
+    ),
+    (
+        "suc",
+        "strategic_user_committee",
+        "Strategic User Committee",
+        "Comité stratégique des utilisateurs",
+        "Strategisch gebruikerscomité",
+        "Strategischer Nutzerausschuss",
+    ),
+]
+
+
+def _official_number(n: int) -> str:
+    """A valid demo national number (born 1 January 197n) for a sponsor's senior official."""
+    base = f"7{n}0101001"
+    return base + f"{97 - int(base) % 97:02d}"
