@@ -44,7 +44,7 @@ SMALL_URL = "postgres://root@127.0.0.1:5432/csam_bench_small"
 
 SCALES = {
     "full": {"persons": 1_000_000, "companies": 100_000, "grants": 5_000_000, "mandates": 500_000},
-    "small": {"persons": 5_000, "companies": 500, "grants": 10_000, "mandates": 1_000},
+    "small": {"persons": 5_000, "companies": 500, "grants": 10_000, "mandates": 4_000},
 }
 
 # Tables loaded with COPY, in load order; their indexes and constraints are rebuilt afterwards.
