@@ -18,8 +18,13 @@ gunicorn serves the project (sync workers, one per core, persistent database con
 - with --small-database-url: single uncached decisions on the small data set, for the latency
   ratio full / small.
 
-Prints one table (median of the repeats; spread = (max - min) / median of req/s or p50) and the
-gates; exits 1 when a gate fails, after printing everything.
+Repeats are interleaved, and ratios are taken within each repeat, then their median: the
+machine may speed up or slow down for minutes at a time. Each run also records how much CPU
+other processes took meanwhile (a run disturbed by more than --max-others is run again) and the
+CPU time our own processes (gunicorn, PostgreSQL backends, Redis, wrk) spent per request.
+
+Prints the figures (median of the repeats; spread = (max - min) / median of req/s or p50, flagged
+above 20%) and the gates; exits 1 when a gate fails, after printing everything.
 """
 
 from __future__ import annotations
@@ -993,6 +998,9 @@ def main(argv: list[str] | None = None) -> int:
         "--gunicorn-config", help="a gunicorn config file (hooks), to measure an experiment"
     )
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work files (request bodies, logs)"
+    )
     args = parser.parse_args(argv)
     if args.command == "prepare":
         return prepare(args)
@@ -1037,7 +1045,7 @@ def bench(args: argparse.Namespace) -> int:
         small_url = None
 
     work = Path(tempfile.mkdtemp(prefix="csam-bench-"))
-    print(f"Work files and the gunicorn logs: {work}")
+    print(f"Work files and the gunicorn logs (removed at the end unless --keep): {work}")
     print(f"Preparing {args.database_url} ...", flush=True)
     full_prep = run_prepare(args, args.database_url, work / "full", args.pool)
     small_prep = None
@@ -1074,7 +1082,10 @@ def bench(args: argparse.Namespace) -> int:
             small = Target("small", server, small_prep, work / "small")
         full_measures, small_measures, info = measure(args, full, small)
     print(f"Load runs took {time.monotonic() - started:.0f} s\n")
-    return report(args, full_measures, full_prep, small_measures or None, small_prep, info)
+    status = report(args, full_measures, full_prep, small_measures or None, small_prep, info)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return status
 
 
 # --- the report ---------------------------------------------------------------------------------
