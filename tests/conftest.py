@@ -1,7 +1,7 @@
 """Shared fixtures: two tenants always, people at each level of assurance, real services in CI."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.core.cache import cache
@@ -66,6 +66,18 @@ def _tasks_run_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """Each test starts in the default language. A request through the test client leaves the
+    language its LocaleMiddleware chose active in this thread, so without this reset a test that
+    asked for Dutch pages would make later tests compare against Dutch strings."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
