@@ -1,17 +1,22 @@
-"""The service catalogue as the decision engine reads it: small, read on every decision, so
-kept in the cache (shared by every worker) and dropped whenever a service or role changes."""
+"""The service catalogue as the decision engine reads it: small and read on every decision, so
+each process keeps the whole of it in memory, tagged with a version held in the shared cache.
+
+A change to a service, role or domain gives the catalogue a new version after commit (and drops
+this process's copy at once); every process then reads the catalogue again, in one query, the
+next time it sees the new version. A version lost from the cache comes back as a new random
+token, never as an old one, so a stale copy is never taken for a current one.
+"""
 
 from __future__ import annotations
 
+import threading
+import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import transaction
 
-from companies.models import Role
-
-_KEY = "catalogue:role:{service}:{role}"
-_VERSION_KEY = "catalogue:version"
-_MISSING = "-"
+VERSION_KEY = "catalogue:version"
 
 
 @dataclass(frozen=True)
@@ -26,56 +31,81 @@ class CatalogueRole:
     service_active: bool
 
 
-def _version() -> str:
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        import uuid
+# Service code -> role code -> role. A service without roles maps to an empty dict.
+Catalogue = dict[str, dict[str, CatalogueRole]]
 
-        cache.add(_VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(_VERSION_KEY)
+_lock = threading.Lock()
+_copy: tuple[str, Catalogue] | None = None
+
+
+def new_version() -> str:
+    return uuid.uuid4().hex
+
+
+def catalogue_version() -> str:
+    """The catalogue's current version (a new one is made if the cache has none)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, new_version(), None)
+        version = cache.get(VERSION_KEY)
     return str(version)
 
 
-def catalogue_role(*, service_code: str, role_code: str) -> CatalogueRole | None:
-    """The role ``role_code`` of service ``service_code``; None when either is unknown."""
-    key = _KEY.format(service=service_code, role=role_code) + ":" + _version()
-    cached = cache.get(key)
-    if cached == _MISSING:
-        return None
-    if isinstance(cached, CatalogueRole):
-        return cached
-    role = (
-        Role.objects.select_related("service")
-        .filter(service__code=service_code, code=role_code)
-        .first()
-    )
-    value = (
-        CatalogueRole(
+def catalogue_at(version: str) -> Catalogue:
+    """The catalogue as this process holds it for ``version``, read again if that is not the
+    version it holds."""
+    global _copy
+    held = _copy
+    if held is not None and held[0] == version:
+        return held[1]
+    loaded = _load()
+    with _lock:
+        _copy = (version, loaded)
+    return loaded
+
+
+def _load() -> Catalogue:
+    from companies.models import Role, Service
+
+    catalogue: Catalogue = {code: {} for code in Service.objects.values_list("code", flat=True)}
+    for role in Role.objects.select_related("service"):
+        catalogue.setdefault(role.service.code, {})[role.code] = CatalogueRole(
             role_id=role.pk,
             service_id=role.service_id,
             domain_id=role.service.domain_id,
-            service_code=service_code,
-            role_code=role_code,
+            service_code=role.service.code,
+            role_code=role.code,
             min_assurance=role.min_assurance,
             for_clients_allowed=role.for_clients_allowed,
             service_active=role.service.is_active,
         )
-        if role is not None
-        else None
-    )
-    cache.set(key, value if value is not None else _MISSING, 3600)
-    return value
+    return catalogue
 
 
-def catalogue_changed() -> None:
-    """Forget every cached catalogue entry (call after a service or a role changes)."""
-    import uuid
-
-    cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
+def catalogue_role(*, service_code: str, role_code: str) -> CatalogueRole | None:
+    """The role ``role_code`` of service ``service_code``; None when either is unknown."""
+    return catalogue_at(catalogue_version()).get(service_code, {}).get(role_code)
 
 
 def catalogue_role_exists_service(*, service_code: str) -> bool:
     """Whether a service with this code exists (to tell an unknown service from a bad role)."""
-    from companies.models import Service
+    return service_code in catalogue_at(catalogue_version())
 
-    return Service.objects.filter(code=service_code).exists()
+
+def catalogue_changed() -> None:
+    """Give the catalogue a new version (call after a service or a role changes)."""
+    forget_local_catalogue()
+    cache.set(VERSION_KEY, new_version(), None)
+
+
+def forget_local_catalogue() -> None:
+    global _copy
+    with _lock:
+        _copy = None
+
+
+def catalogue_row_changed(**_kwargs: object) -> None:
+    """Signal receiver for services, roles and domains: this process reads the catalogue again
+    at once (its own transaction sees the change); every process does after commit."""
+    forget_local_catalogue()
+    transaction.on_commit(catalogue_changed)

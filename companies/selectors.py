@@ -415,17 +415,25 @@ def service_get_by_code(*, code: str) -> Service | None:
 
 # The catalogue and the rights versions, as the decision engine reads them.
 from companies.catalogue import (  # noqa: E402 - re-exported for other apps
+    VERSION_KEY as CATALOGUE_VERSION_KEY,
+)
+from companies.catalogue import (  # noqa: E402
     CatalogueRole,
+    catalogue_at,
     catalogue_role,
     catalogue_role_exists_service,
+    new_version,
 )
 from companies.rights_cache import company_key, person_key, rights_versions  # noqa: E402
 
 __all__ = [
+    "CATALOGUE_VERSION_KEY",
     "CatalogueRole",
+    "catalogue_at",
     "catalogue_role",
     "catalogue_role_exists_service",
     "company_key",
+    "new_version",
     "person_key",
     "rights_versions",
 ]

@@ -20,12 +20,11 @@ from companies.models import Company, ServiceClient
 from companies.numbers import parse_enterprise_number
 from companies.permissions import IsServiceClient
 from companies.selectors import (
-    catalogue_role,
     catalogue_role_exists_service,
     company_get_by_number,
     service_get_by_code,
 )
-from csam.authz.decisions import Question, decide_cached, decide_cached_many
+from csam.authz.decisions import UNKNOWN_ROLE, UNKNOWN_SERVICE, Ask, answer_asks
 from csam.authz.representatives import person_age_over, representatives_of
 from csam.authz.services import acting_choose_company
 from identity.assurance import AssuranceLevel
@@ -163,26 +162,45 @@ class QuestionSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("Decisions are about now or the past."))
         return value
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        role = catalogue_role(service_code=attrs["service"], role_code=attrs["role"])
-        if role is None:
-            if catalogue_role_exists_service(service_code=attrs["service"]):
-                raise serializers.ValidationError({"role": [_("This service has no such role.")]})
-            raise serializers.ValidationError({"service": [_("Unknown service.")]})
-        attrs["catalogue_role"] = role
-        return attrs
-
-    def to_question(self) -> Question:
-        data = self.validated_data
-        on_behalf = data.get("on_behalf_of")
-        return Question(
-            subject=data["subject"],
+    def to_ask(self, attrs: dict[str, Any]) -> Ask:
+        on_behalf = attrs.get("on_behalf_of")
+        return Ask(
+            subject=attrs["subject"],
             on_behalf_kind=on_behalf["kind"] if on_behalf else "self",
             on_behalf_number=on_behalf["number"] if on_behalf else None,
-            role=data["catalogue_role"],
-            assurance=data["assurance"],
-            at=data.get("at"),
+            service_code=attrs["service"],
+            role_code=attrs["role"],
+            assurance=attrs["assurance"],
+            at=attrs.get("at"),
         )
+
+
+# One instance serves every request: a serializer's fields are built once (building them per
+# request cost more than the rest of the validation). `run_validation` keeps no state on it.
+_QUESTION = QuestionSerializer()
+
+
+def _validated_ask(data: object) -> Ask:
+    """The question in ``data``, or a 400 with a message per field (catalogue codes excepted:
+    see `_catalogue_errors`)."""
+    return _QUESTION.to_ask(_QUESTION.run_validation(data))
+
+
+def _catalogue_errors(result: object) -> dict[str, list[str]] | None:
+    if result == UNKNOWN_SERVICE:
+        return {"service": [_("Unknown service.")]}
+    if result == UNKNOWN_ROLE:
+        return {"role": [_("This service has no such role.")]}
+    return None
+
+
+def _refuse_other_service(client: ServiceClient, ask: Ask, message: str) -> None:
+    """403 for a question about another client's service; 400 when no such service exists."""
+    if _client_may_ask(client, ask.service_code):
+        return
+    if not catalogue_role_exists_service(service_code=ask.service_code):
+        raise serializers.ValidationError({"service": [_("Unknown service.")]})
+    raise exceptions.PermissionDenied(message)
 
 
 @extend_schema_serializer(component_name="DecisionAnswer")
@@ -205,11 +223,13 @@ class DecisionApi(APIView):
         operation_id="decisions_create",
     )
     def post(self, request: Request) -> Response:
-        serializer = QuestionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        if not _client_may_ask(request.user, serializer.validated_data["service"]):
-            raise exceptions.PermissionDenied(_("You may ask only about your own services."))
-        return Response(decide_cached(serializer.to_question()).as_dict())
+        ask = _validated_ask(request.data)
+        _refuse_other_service(request.user, ask, _("You may ask only about your own services."))
+        [result] = answer_asks([ask])
+        errors = _catalogue_errors(result)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return Response(result.as_dict())  # type: ignore[union-attr]
 
 
 MAX_BATCH = 1000
@@ -239,22 +259,30 @@ class DecisionBatchApi(APIView):
     def post(self, request: Request) -> Response:
         batch = self.InputSerializer(data=request.data)
         batch.is_valid(raise_exception=True)
-        questions = []
+        asks: list[Ask] = []
         errors: dict[str, Any] = {}
         for index, raw in enumerate(batch.validated_data["questions"]):
-            serializer = QuestionSerializer(data=raw)
-            if not serializer.is_valid():
-                errors[str(index)] = serializer.errors
+            try:
+                ask = _validated_ask(raw)
+            except serializers.ValidationError as exc:
+                errors[str(index)] = exc.detail
                 continue
-            if not _client_may_ask(request.user, serializer.validated_data["service"]):
-                raise exceptions.PermissionDenied(
-                    _("Question %(index)d: you may ask only about your own services.")
-                    % {"index": index}
-                )
-            questions.append(serializer.to_question())
+            _refuse_other_service(
+                request.user,
+                ask,
+                _("Question %(index)d: you may ask only about your own services.")
+                % {"index": index},
+            )
+            asks.append(ask)
         if errors:
             raise serializers.ValidationError({"questions": errors})
-        return Response({"answers": [a.as_dict() for a in decide_cached_many(questions)]})
+        results = answer_asks(asks)
+        for index, result in enumerate(results):
+            if found := _catalogue_errors(result):
+                errors[str(index)] = found
+        if errors:
+            raise serializers.ValidationError({"questions": errors})
+        return Response({"answers": [a.as_dict() for a in results]})  # type: ignore[union-attr]
 
 
 class ServiceRepresentativesApi(APIView):

@@ -1,0 +1,143 @@
+"""How decisions are cached and how the statement is run: answers stored with the versions they
+were computed under, the catalogue kept per process, the statement prepared once per connection
+on PostgreSQL, and every cache write of a decision made in one round trip."""
+
+from django.core.cache import cache, caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+import pytest
+
+from companies.catalogue import VERSION_KEY, catalogue_at, catalogue_role
+from companies.rights_cache import person_key
+from csam.authz.decisions import (
+    UNKNOWN_ROLE,
+    UNKNOWN_SERVICE,
+    Ask,
+    answer_asks,
+    decide_cached,
+    decide_questions,
+)
+from csam.cache import RedisCache, write_many
+from identity.assurance import AssuranceLevel
+from tests.authz.test_decisions import company_q
+from tests.factories.companies import GrantFactory
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def _ask(world, user, service=None, role=None, level="substantial"):
+    return Ask(
+        subject=user.person.national_number,
+        on_behalf_kind="company",
+        on_behalf_number=world.client.enterprise_number,
+        service_code=service or world.vat.service.code,
+        role_code=role or world.vat.code,
+        assurance=AssuranceLevel(level),
+    )
+
+
+def test_answer_asks_names_unknown_service_and_role_in_order(world):
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    results = answer_asks(
+        [
+            _ask(world, world.bob, service="no-such-service"),
+            _ask(world, world.bob),
+            _ask(world, world.bob, role="no-such-role"),
+        ]
+    )
+    assert results[0] == UNKNOWN_SERVICE
+    assert results[1].allowed
+    assert results[2] == UNKNOWN_ROLE
+
+
+def test_second_answer_comes_from_the_cache_without_sql(world, django_assert_num_queries):
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    catalogue_at(cache.get(VERSION_KEY) or "warm")  # the catalogue is not what is measured
+    answer_asks([_ask(world, world.bob)])
+    with django_assert_num_queries(0):
+        assert answer_asks([_ask(world, world.bob)])[0].allowed
+
+
+def test_answer_stored_under_a_replaced_version_is_not_served(world):
+    """A right that changed after an answer was computed gives its holder a new version; the
+    answer stored under the old one is then never served, even if it is still in the cache."""
+    question = company_q(world, world.bob)
+    assert not decide_cached(question).allowed
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    assert not decide_cached(question).allowed  # no change announced: still the cached answer
+    cache.set(person_key(world.bob.person.national_number), "a new version", None)
+    assert decide_cached(question).allowed
+
+
+def test_role_level_change_retires_cached_answers(world, django_capture_on_commit_callbacks):
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    question = company_q(world, world.bob, level="substantial")
+    assert decide_cached(question).allowed
+    with django_capture_on_commit_callbacks(execute=True):
+        world.vat.min_assurance = "high"
+        world.vat.save()
+    answer = answer_asks([_ask(world, world.bob)])[0]
+    assert not answer.allowed
+    assert [r.code for r in answer.reasons] == ["assurance_too_low"]
+
+
+def test_catalogue_sees_a_new_role_at_once_in_the_same_process(world):
+    assert catalogue_role(service_code=world.vat.service.code, role_code="auditor") is None
+    world.vat.service.roles.create(code="auditor", name_en="Auditor", min_assurance="low")
+    assert catalogue_role(service_code=world.vat.service.code, role_code="auditor") is not None
+
+
+def test_write_many_adds_only_where_free_and_sets_in_any_case():
+    cache.set("k-added", "old", None)
+    cache.set("k-set", "old", None)
+    write_many(
+        [
+            ("k-added", "new", None, True),
+            ("k-free", "new", None, True),
+            ("k-set", "new", 60, False),
+        ]
+    )
+    assert cache.get_many(["k-added", "k-free", "k-set"]) == {
+        "k-added": "old",
+        "k-free": "new",
+        "k-set": "new",
+    }
+
+
+@pytest.mark.skipif(not isinstance(caches["default"], RedisCache), reason="needs Redis")
+def test_redis_backend_reuses_one_client():
+    backend = caches["default"]
+    assert backend._cache.get_client() is backend._cache.get_client(write=True)
+
+
+@on_postgresql
+def test_statement_is_prepared_once_per_connection_and_batches_share_texts(world):
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    question = company_q(world, world.bob)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    for size in (1, 1, 3, 4, 4, 3):
+        answers = decide_questions([question] * size)
+        assert [a.allowed for a in answers] == [True] * size
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), sum(generic_plans + custom_plans) FROM pg_prepared_statements"
+        )
+        statements, executions = cursor.fetchone()
+    # One text for single questions, one for batches of 3 and 4 (padded to 4).
+    assert statements == 2
+    assert executions >= 5
+
+
+@on_postgresql
+def test_prepared_statement_is_logged_with_its_values(world):
+    question = company_q(world, world.bob)
+    with CaptureQueriesContext(connection) as queries:
+        decide_questions([question])
+    assert len(queries) == 1
+    assert world.bob.person.national_number in queries[0]["sql"]
