@@ -9,14 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import (
     Application,
+    ApplicationStatus,
+    ApplicationTarget,
     Body,
     Decision,
     DecisionOutcome,
     DecisionType,
     Organisation,
+    OrganisationKind,
     Seat,
     StrategicPlanVersion,
 )
+from governance.services import NewOrganisation
 from identity.numbers import parse_national_number
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -159,6 +163,19 @@ class DecisionForm(forms.Form):
         self.fields["plan_version"].queryset = plan_versions
         self.fields["supersedes"].queryset = correctable
 
+    @staticmethod
+    def initial_from(query: Any) -> dict[str, Any]:
+        """Initial values when the page is opened from an application or a plan version
+        (``?application=<id>`` or ``?plan_version=<id>``): the decision is on it."""
+        for field, decision_type in (
+            ("application", DecisionType.MEMBER_APPROVAL),
+            ("plan_version", DecisionType.PLAN_APPROVAL),
+        ):
+            value = str(query.get(field, ""))
+            if value.isdigit():
+                return {field: int(value), "type": decision_type}
+        return {}
+
 
 class ServiceForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=50)
@@ -174,3 +191,142 @@ class ServiceForm(forms.Form):
         self.fields["domain"].choices = [("", _("Choose a domain"))] + [
             (code, d.name) for code, d in self.domains.items()
         ]
+
+
+class ApplicationListFilterForm(forms.Form):
+    """The GET filters of the list of applications."""
+
+    target = forms.ChoiceField(
+        label=_("Applies for"),
+        required=False,
+        choices=[("", _("Anything")), *ApplicationTarget.choices],
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *ApplicationStatus.choices],
+    )
+
+    def filters(self) -> dict[str, str]:
+        """The selector's filters; none when the form is invalid (its errors are shown)."""
+        if not self.is_valid():
+            return {}
+        return {"target": self.cleaned_data["target"], "status": self.cleaned_data["status"]}
+
+
+class ApplicationSubmitForm(forms.Form):
+    """An application as the Operational Management Group's secretary registers it: for a
+    known organisation, or for a new one entered here."""
+
+    target = forms.ChoiceField(label=_("Applies for"), choices=ApplicationTarget.choices)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        to_field_name="code",
+        empty_label=_("A new organisation (enter it below)"),
+    )
+    new_code = forms.SlugField(
+        label=_("Code of the new organisation"),
+        required=False,
+        max_length=50,
+        help_text=_("Lower-case letters, digits and hyphens, for example walloon-tax."),
+    )
+    new_name_en = forms.CharField(
+        label=_("Name of the new organisation (English)"), required=False, max_length=200
+    )
+    new_name_fr = forms.CharField(label=_("Name (French)"), required=False, max_length=200)
+    new_name_nl = forms.CharField(label=_("Name (Dutch)"), required=False, max_length=200)
+    new_name_de = forms.CharField(label=_("Name (German)"), required=False, max_length=200)
+    new_kind = forms.ChoiceField(
+        label=_("Kind of the new organisation"),
+        required=False,
+        choices=[("", _("Choose a kind")), *OrganisationKind.choices],
+    )
+    motivation = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 5}))
+    national_number = NationalNumberField(
+        label=_("National register number of the representative"),
+        max_length=20,
+        help_text=_("The person who speaks for the organisation in the framework."),
+    )
+    given_names = forms.CharField(
+        label=_("Given names of the representative"), required=False, max_length=200
+    )
+    surname = forms.CharField(
+        label=_("Surname of the representative"), required=False, max_length=200
+    )
+
+    NEW_FIELDS = (
+        "new_code",
+        "new_name_en",
+        "new_name_fr",
+        "new_name_nl",
+        "new_name_de",
+        "new_kind",
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        entered_new = any(data.get(name) for name in self.NEW_FIELDS)
+        if data.get("organisation") is not None and entered_new:
+            self.add_error(
+                "organisation",
+                _("Choose an organisation in the list or enter a new one, not both."),
+            )
+        elif data.get("organisation") is None and "organisation" not in self.errors:
+            for name, message in (
+                ("new_code", _("Give the new organisation a code.")),
+                ("new_name_en", _("Give the new organisation's name in English.")),
+                ("new_kind", _("Choose the kind of the new organisation.")),
+            ):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return data
+
+    def applicant(self) -> Organisation | NewOrganisation:
+        """The organisation chosen, or the new organisation entered (for the service)."""
+        data = self.cleaned_data
+        if data["organisation"] is not None:
+            return data["organisation"]
+        return NewOrganisation(
+            code=data["new_code"],
+            name_en=data["new_name_en"],
+            name_fr=data["new_name_fr"],
+            name_nl=data["new_name_nl"],
+            name_de=data["new_name_de"],
+            kind=data["new_kind"],
+        )
+
+
+class ApplicationReportForm(forms.Form):
+    report = forms.CharField(
+        label=_("Report of the Operational Management Group"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I confirm this is the report the Operational Management Group adopted. Once "
+            "recorded it cannot be changed, and the application goes to the Management "
+            "Committee."
+        ),
+        error_messages={"required": _("Confirm the report before recording it.")},
+    )
+
+
+class PlanCreateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(
+        label=_("Text of the first version"), widget=forms.Textarea(attrs={"rows": 14})
+    )
+
+
+class PlanVersionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text of the new version"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_("Earlier versions are kept unchanged."),
+    )

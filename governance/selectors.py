@@ -234,10 +234,14 @@ def member_approvals() -> QuerySet[Decision]:
 # --- Applications and plans -----------------------------------------------------------------------
 
 
-def application_list(*, status: str = "") -> QuerySet[Application]:
+def application_list(*, status: str = "", target: str = "") -> QuerySet[Application]:
+    """Applications, newest first, with the given status and target (all when blank). Part of
+    the public record, like the decisions taken on them."""
     applications = Application.objects.select_related("organisation", "representative")
     if status:
         applications = applications.filter(status=status)
+    if target:
+        applications = applications.filter(target=target)
     return applications.order_by("-submitted_at", "-id")
 
 
@@ -246,8 +250,49 @@ def application_get(*, application_id: int) -> Application | None:
 
 
 def application_list_decidable() -> QuerySet[Application]:
-    """Applications the Operational Management Group has reported on, awaiting a decision."""
-    return application_list(status=ApplicationStatus.REPORTED)
+    """Applications the Management Committee may decide on: those the Operational Management
+    Group has reported on and that await a decision, and those whose decision in force a
+    correction may supersede (the correction is on the same application)."""
+    in_force = Decision.objects.filter(
+        type=DecisionType.MEMBER_APPROVAL,
+        application__isnull=False,
+        superseded_by__isnull=True,
+    ).values("application_id")
+    return application_list().filter(Q(status=ApplicationStatus.REPORTED) | Q(pk__in=in_force))
+
+
+def application_is_decidable(*, application: Application) -> bool:
+    """Whether the Management Committee may record a decision on ``application`` now (see
+    `application_list_decidable`)."""
+    return application_list_decidable().filter(pk=application.pk).exists()
+
+
+def application_decisions(*, application: Application) -> QuerySet[Decision]:
+    """The decisions taken on ``application``, in the order they were taken (a correction comes
+    after the decision it supersedes)."""
+    return _decisions().filter(application=application).order_by("meeting__date", "id")
+
+
+def organisation_list_applicable() -> QuerySet[Organisation]:
+    """The organisations known to the framework, to choose the applicant from (the service
+    refuses the ones that may not apply)."""
+    return Organisation.objects.order_by("name_en")
+
+
+def plan_drafting_kinds() -> tuple[str, ...]:
+    """The kinds of body that draft strategic plans."""
+    return (BodyKind.WORKING_GROUP, BodyKind.OPERATIONAL_GROUP)
+
+
+def body_drafts_plans(*, body: Body) -> bool:
+    """Whether ``body`` drafts strategic plans (a working group or the Operational Management
+    Group); the Management Committee approves them."""
+    return body.kind in plan_drafting_kinds()
+
+
+def plan_drafting_body_list() -> QuerySet[Body]:
+    """The bodies that draft strategic plans."""
+    return Body.objects.filter(kind__in=plan_drafting_kinds()).order_by("kind", "name_en")
 
 
 def plan_version_list_approvable() -> QuerySet[StrategicPlanVersion]:
@@ -255,7 +300,52 @@ def plan_version_list_approvable() -> QuerySet[StrategicPlanVersion]:
 
 
 def plan_list() -> QuerySet[StrategicPlan]:
-    return StrategicPlan.objects.select_related("drafted_by").prefetch_related("versions")
+    """Strategic plans, newest first, with their drafting body and versions."""
+    return (
+        StrategicPlan.objects.select_related("drafted_by")
+        .prefetch_related("versions")
+        .order_by("-created_at", "-id")
+    )
+
+
+def plan_get(*, plan_id: int) -> StrategicPlan | None:
+    return StrategicPlan.objects.select_related("drafted_by").filter(pk=plan_id).first()
+
+
+def plan_version_list(*, plan: StrategicPlan) -> QuerySet[StrategicPlanVersion]:
+    """The versions of ``plan``, newest first, each with the decisions taken on it (which
+    Management Committee decision approved which version, and whether it is still in force)."""
+    return (
+        StrategicPlanVersion.objects.filter(plan=plan)
+        .select_related("drafted_by")
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=_decisions().order_by("meeting__date", "id"),
+            )
+        )
+        .order_by("-number")
+    )
+
+
+def plan_version_get(*, plan: StrategicPlan, number: int) -> StrategicPlanVersion | None:
+    return plan_version_list(plan=plan).filter(number=number).first()
+
+
+def plan_approval_in_force(*, plan: StrategicPlan) -> Decision | None:
+    """The approving decision in force on the latest approved version of ``plan`` (none when no
+    version is approved, or every approval was corrected away)."""
+    return (
+        _decisions()
+        .filter(
+            plan_version__plan=plan,
+            type=DecisionType.PLAN_APPROVAL,
+            outcome=DecisionOutcome.APPROVED,
+            superseded_by__isnull=True,
+        )
+        .order_by("-plan_version__number", "-id")
+        .first()
+    )
 
 
 def plan_version_is_approved(*, version: StrategicPlanVersion) -> bool:

@@ -8,6 +8,7 @@ correction is a new decision that supersedes the old one.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -36,6 +37,7 @@ from governance.models import (
     StrategicPlanVersion,
 )
 from governance.selectors import (
+    body_drafts_plans,
     meeting_quorum,
     organisation_is_user_committee_member,
 )
@@ -607,11 +609,51 @@ def decision_record(
 # --- Applications ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewOrganisation:
+    """A government service not yet known to the framework, registered with its application."""
+
+    code: str
+    name_en: str
+    kind: str
+    name_fr: str = ""
+    name_nl: str = ""
+    name_de: str = ""
+
+
+def _new_organisation(data: NewOrganisation) -> tuple[Organisation, dict[str, list[str]]]:
+    """The organisation to register (not saved), and what is wrong with it."""
+    organisation = Organisation(
+        code=data.code.strip(),
+        name_en=data.name_en.strip(),
+        name_fr=data.name_fr.strip(),
+        name_nl=data.name_nl.strip(),
+        name_de=data.name_de.strip(),
+        kind=data.kind,
+        # Membership comes only from an approving Management Committee decision, and
+        # sponsorship from the founding agreement (entered by the staff), never from here.
+        is_member=False,
+        is_sponsor=False,
+    )
+    errors: dict[str, list[str]] = {}
+    try:
+        organisation.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    if not organisation.name_en:
+        errors["name_en"] = [_("Give the organisation's name in English.")]
+    if organisation.code and Organisation.objects.filter(code=organisation.code).exists():
+        errors["code"] = [
+            _("An organisation with this code is known already: choose it in the list instead.")
+        ]
+    return organisation, errors
+
+
 @transaction.atomic
 def application_submit(
     *,
     actor: ActingContext,
-    organisation: Organisation,
+    organisation: Organisation | NewOrganisation,
     target: str,
     motivation: str,
     representative: Person,
@@ -620,8 +662,11 @@ def application_submit(
     Committee, naming its representative.
 
     Applications reach the Operational Management Group: its secretary registers them (engine).
-    Refused when the organisation is a member already, or has an open application for the same.
-    Raises `PermissionDenied` or `ValidationError`; audited.
+    ``organisation`` is a known organisation, or a `NewOrganisation` registered here together
+    with its application (never as a member or a sponsor). Refused when the organisation is a
+    member already (or sits on the Strategic User Committee already, for that committee), or
+    has an open application for the same; a new organisation's code must be free. Raises
+    `PermissionDenied`, `StepUpRequired` or `ValidationError`; audited.
     """
     _require(actor, "governance.manage_applications", None)
     if target not in ApplicationTarget.values:
@@ -629,22 +674,41 @@ def application_submit(
     errors: dict[str, list[str]] = {}
     if not motivation.strip():
         errors["motivation"] = [_("Give the motivation of the application.")]
+    if isinstance(organisation, NewOrganisation):
+        organisation, organisation_errors = _new_organisation(organisation)
+        errors.update(organisation_errors)
+        new = True
+    else:
+        new = False
     if target == ApplicationTarget.MEMBERSHIP and organisation.is_member:
         errors["organisation"] = [_("This organisation is a member already.")]
-    if target == ApplicationTarget.STRATEGIC_USER_COMMITTEE and (
-        organisation_is_user_committee_member(organisation=organisation)
+    if (
+        not new
+        and target == ApplicationTarget.STRATEGIC_USER_COMMITTEE
+        and organisation_is_user_committee_member(organisation=organisation)
     ):
         errors["organisation"] = [
             _("This organisation sits on the Strategic User Committee already.")
         ]
-    if Application.objects.filter(
-        organisation=organisation,
-        target=target,
-        status__in=(ApplicationStatus.SUBMITTED, ApplicationStatus.REPORTED),
-    ).exists():
+    if (
+        not new
+        and Application.objects.filter(
+            organisation=organisation,
+            target=target,
+            status__in=(ApplicationStatus.SUBMITTED, ApplicationStatus.REPORTED),
+        ).exists()
+    ):
         errors["organisation"] = [_("This organisation has an open application for this already.")]
     if errors:
         raise ValidationError(errors)
+    if new:
+        organisation.save()
+        _audit(
+            actor,
+            "governance.organisation_registered",
+            organisation,
+            {"code": organisation.code, "name_en": organisation.name_en, "kind": organisation.kind},
+        )
     application = Application(
         organisation=organisation,
         target=target,
@@ -695,7 +759,7 @@ def plan_create(*, actor: ActingContext, body: Body, title: str, text: str) -> S
     """Start a strategic plan drafted by ``body`` (a working group or the Operational
     Management Group), with its first version. Those who sit on the body draft (engine).
     Raises `PermissionDenied` or `ValidationError`; audited."""
-    if body.kind not in (BodyKind.WORKING_GROUP, BodyKind.OPERATIONAL_GROUP):
+    if not body_drafts_plans(body=body):
         raise ValidationError(
             {
                 "body": [
@@ -707,8 +771,13 @@ def plan_create(*, actor: ActingContext, body: Body, title: str, text: str) -> S
             }
         )
     _require(actor, "governance.draft_plan", body)
+    errors: dict[str, list[str]] = {}
     if not title.strip():
-        raise ValidationError({"title": [_("Give the plan a title.")]})
+        errors["title"] = [_("Give the plan a title.")]
+    if not text.strip():
+        errors["text"] = [_("Write the text of the plan.")]
+    if errors:
+        raise ValidationError(errors)
     plan = StrategicPlan(title=title.strip(), drafted_by=body)
     plan.full_clean()
     plan.save()
@@ -721,15 +790,33 @@ def plan_create(*, actor: ActingContext, body: Body, title: str, text: str) -> S
 def plan_version_add(
     *, actor: ActingContext, plan: StrategicPlan, text: str
 ) -> StrategicPlanVersion:
-    """Add the next version of ``plan``; earlier versions are kept unchanged. Raises
-    `PermissionDenied` or `ValidationError`; audited."""
+    """Add the next version of ``plan``; earlier versions are kept unchanged (and so are the
+    decisions taken on them: approving the new version takes a new decision). Those who sit on
+    the drafting body draft (engine). Refused when the text is empty or the same as the latest
+    version's. Raises `PermissionDenied`, `StepUpRequired` or `ValidationError`; audited."""
     _require(actor, "governance.draft_plan", plan.drafted_by)
     if not text.strip():
         raise ValidationError({"text": [_("Write the text of the plan.")]})
+    # Lock the plan so two drafters cannot both take the next number.
     plan = StrategicPlan.objects.select_for_update().get(pk=plan.pk)
-    last = plan.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    last = plan.versions.order_by("-number").values("number", "text").first()
+    if last is not None and last["text"] == text.strip():
+        raise ValidationError(
+            {
+                "text": [
+                    _(
+                        "This text is the same as version %(number)s: a new version changes "
+                        "something."
+                    )
+                    % {"number": last["number"]}
+                ]
+            }
+        )
     version = StrategicPlanVersion(
-        plan=plan, number=last + 1, text=text.strip(), drafted_by=actor.person
+        plan=plan,
+        number=(last["number"] if last else 0) + 1,
+        text=text.strip(),
+        drafted_by=actor.person,
     )
     version.full_clean()
     version.save()

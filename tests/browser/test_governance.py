@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from companies.models import Service
-from governance.models import Decision
+from governance.models import Application, Decision, StrategicPlanVersion
 from tests.browser.conftest import assert_accessible
 from tests.conftest import totp_code
 from tests.eid_fixtures import sign_with_card
@@ -121,3 +121,69 @@ def test_secretary_records_meeting_approving_member_who_then_registers_service(
         page.get_by_text("The service “Regional tax returns” is now in the catalogue.")
     ).to_be_visible()
     assert Service.objects.get(code="regional-tax").owner.code == "walloon-tax"
+
+
+def test_group_secretary_registers_application_reports_and_drafts_plan(page, live_server):
+    """The Operational Management Group's secretary (level "substantial") registers an
+    application for a new organisation, records the group's report after confirming it, and
+    drafts a strategic plan with a second version, all reached from the governance navigation."""
+    BodyFactory(code="mc", kind="management_committee", name_en="Management Committee")
+    group = BodyFactory(
+        code="omg", kind="operational_group", name_en="Operational Management Group"
+    )
+    sponsor = OrganisationFactory(code="sponsor-0", name_en="Sponsor 0", is_sponsor=True)
+    secretary = UserFactory(username="alice")
+    TOTPDevice.objects.create(user=secretary, name="app", confirmed=True)
+    SeatFactory(body=group, organisation=sponsor, person=secretary.person, role="secretary")
+
+    page.goto("/accounts/login/?next=/governance/applications/")
+    _log_in(page, secretary, "alice")
+    expect(page.get_by_role("heading", name="Applications", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Register a membership application").click()
+    page.get_by_role("textbox", name="Code of the new organisation").fill("walloon-tax")
+    page.get_by_role("textbox", name="Name of the new organisation (English)").fill(
+        "Walloon Tax Office"
+    )
+    page.get_by_label("Kind of the new organisation").select_option(label="regional")
+    page.get_by_role("textbox", name="Motivation").fill("Regional tax returns online.")
+    page.get_by_role("textbox", name="National register number of the representative").fill(
+        "85071400155"
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Register the application").click()
+    expect(
+        page.get_by_text("The application of Walloon Tax Office was registered.")
+    ).to_be_visible()
+    expect(page.get_by_test_id("application-status")).to_have_text("submitted")
+    assert_accessible(page)
+
+    # The report is recorded only once confirmed.
+    page.get_by_role("link", name="Record the report").click()
+    page.get_by_role("textbox", name="Report of the Operational Management Group").fill(
+        "Complies with the framework."
+    )
+    page.get_by_role("button", name="Record the report").click()
+    expect(page.get_by_text("Confirm the report before recording it.").first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("I confirm this is the report").check()
+    page.get_by_role("button", name="Record the report").click()
+    expect(page.get_by_test_id("application-status")).to_have_text("reported on")
+    assert Application.objects.get().status == "reported"
+
+    # The group drafts a strategic plan, then a second version; both are kept.
+    page.get_by_role("link", name="Strategic plans").click()
+    page.get_by_role("link", name="Draft a plan for Operational Management Group").click()
+    page.get_by_role("textbox", name="Title").fill("Digital identity 2030")
+    page.get_by_role("textbox", name="Text of the first version").fill("Phase one.")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save version 1").click()
+    expect(page.get_by_role("heading", name="Digital identity 2030", level=1)).to_be_visible()
+    page.get_by_role("link", name="Add a version").click()
+    page.get_by_role("textbox", name="Text of the new version").fill("Phase one, then two.")
+    page.get_by_role("button", name="Save the new version").click()
+    expect(page.get_by_text("Version 2 of the plan was added.")).to_be_visible()
+    expect(page.get_by_test_id("plan-versions")).to_contain_text("version 1")
+    expect(page.get_by_test_id("plan-approval")).to_have_text("none yet")
+    assert_accessible(page)
+    assert list(StrategicPlanVersion.objects.values_list("number", flat=True)) == [1, 2]

@@ -1,5 +1,7 @@
 import datetime as dt
 
+from django.utils import timezone
+
 import factory
 
 from governance.models import Organisation
@@ -59,4 +61,28 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     representative = factory.SubFactory("tests.factories.identity.PersonFactory")
 
     class Params:
-        reported = factory.Trait(status="reported", report="Complies with the framework.")
+        reported = factory.Trait(
+            status="reported",
+            report="Complies with the framework.",
+            reported_at=factory.LazyFunction(timezone.now),
+        )
+
+
+class StrategicPlanFactory(factory.django.DjangoModelFactory):
+    """A plan with no version (add them with `StrategicPlanVersionFactory`)."""
+
+    class Meta:
+        model = "governance.StrategicPlan"
+
+    title = factory.Sequence(lambda n: f"Strategic plan {n}")
+    drafted_by = factory.SubFactory(BodyFactory)
+
+
+class StrategicPlanVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.StrategicPlanVersion"
+
+    plan = factory.SubFactory(StrategicPlanFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    text = factory.LazyAttribute(lambda o: f"Text of version {o.number}.")
+    drafted_by = factory.SubFactory("tests.factories.identity.PersonFactory")

@@ -1,5 +1,6 @@
 """A governance world: the three standing bodies and a working group, sponsors seated on the
-Management Committee, a secretary for each body, and a helper for meetings with quorum."""
+Management Committee, a secretary for each body, a citizen and a staff member without a seat,
+and a helper for meetings with quorum."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ class Governance:
     omg_secretary: object
     suc_secretary: object
     member: object  # a user holding a voting seat on the Management Committee
+    wg_secretary: object  # the secretary of the working group
+    citizen: object  # a user holding no seat at all
+    staff: object  # a staff superuser holding no seat (the engine knows no staff exception)
 
     def meeting(self, body: Body, *, present: int | None = None, date: dt.date | None = None):
         """A meeting of ``body`` yesterday with ``present`` voting seats (all by default)."""
@@ -74,6 +78,9 @@ def gov(db) -> Governance:
         omg_secretary=_secretary(omg, sponsors[2]),
         suc_secretary=_secretary(suc, sponsors[0]),
         member=member,
+        wg_secretary=_secretary(wg, sponsors[0]),
+        citizen=UserFactory(),
+        staff=UserFactory(is_staff=True, is_superuser=True),
     )
 
 

@@ -7,13 +7,21 @@ import pytest
 
 from csam.audit.models import AuditEvent
 from csam.authz.context import SYSTEM_ACTOR
-from governance.models import Application, Decision, Meeting, Seat, StrategicPlanVersion
+from governance.models import (
+    Application,
+    Decision,
+    Meeting,
+    Organisation,
+    Seat,
+    StrategicPlanVersion,
+)
 from governance.selectors import (
     meeting_quorum,
     organisation_is_user_committee_member,
     quorum_required,
 )
 from governance.services import (
+    NewOrganisation,
     application_report,
     application_submit,
     decision_record,
@@ -568,3 +576,96 @@ def test_plan_create_refused_when_body_is_management_committee(gov):
 def test_plan_create_denied_when_not_seated_on_drafting_body(gov):
     with pytest.raises(PermissionDenied, match="Only those who sit on"):
         plan_create(actor=actor(gov.member), body=gov.wg, title="Plan", text="v1")
+
+
+def test_application_submit_registers_new_organisation_with_its_application(gov):
+    application = application_submit(
+        actor=actor(gov.omg_secretary, "substantial"),
+        organisation=NewOrganisation(
+            code="walloon-tax", name_en="Walloon Tax Office", kind="regional"
+        ),
+        target="membership",
+        motivation="Regional tax office.",
+        representative=PersonFactory(),
+    )
+    organisation = application.organisation
+    assert (organisation.code, organisation.is_member, organisation.is_sponsor) == (
+        "walloon-tax",
+        False,
+        False,
+    )
+    event = AuditEvent.objects.get(action="governance.organisation_registered")
+    assert event.object_id == str(organisation.pk)
+
+
+def test_application_submit_refused_and_nothing_registered_when_new_organisation_invalid(gov):
+    with pytest.raises(ValidationError) as exc:
+        application_submit(
+            actor=actor(gov.omg_secretary, "substantial"),
+            organisation=NewOrganisation(code=gov.sponsors[0].code, name_en=" ", kind="planet"),
+            target="membership",
+            motivation="",
+            representative=PersonFactory(),
+        )
+    errors = exc.value.message_dict
+    assert errors["code"] == [
+        "An organisation with this code is known already: choose it in the list instead."
+    ]
+    assert errors["name_en"] == ["Give the organisation's name in English."]
+    assert errors["motivation"] == ["Give the motivation of the application."]
+    assert "kind" in errors
+    assert Application.objects.count() == 0
+
+
+def test_application_submit_denied_before_registering_new_organisation(gov):
+    with pytest.raises(PermissionDenied):
+        application_submit(
+            actor=actor(gov.wg_secretary),
+            organisation=NewOrganisation(code="walloon-tax", name_en="Walloon", kind="regional"),
+            target="membership",
+            motivation="x",
+            representative=PersonFactory(),
+        )
+    assert not Organisation.objects.filter(code="walloon-tax").exists()
+
+
+def test_application_report_refused_when_report_blank(gov):
+    application = ApplicationFactory()
+    with pytest.raises(ValidationError) as exc:
+        application_report(actor=actor(gov.omg_secretary), application=application, report=" ")
+    assert exc.value.message_dict == {"report": ["Write the report."]}
+
+
+def test_application_report_denied_when_not_group_secretary(gov):
+    application = ApplicationFactory()
+    with pytest.raises(PermissionDenied, match="Only the secretary of the Operational"):
+        application_report(actor=actor(gov.mc_secretary), application=application, report="Ok")
+    application.refresh_from_db()
+    assert application.status == "submitted"
+
+
+def test_plan_version_add_refused_when_text_same_as_latest(gov):
+    plan = plan_create(actor=actor(gov.wg_secretary), body=gov.wg, title="Plan", text="v1")
+    with pytest.raises(ValidationError) as exc:
+        plan_version_add(actor=actor(gov.wg_secretary), plan=plan, text=" v1 ")
+    assert exc.value.message_dict == {
+        "text": ["This text is the same as version 1: a new version changes something."]
+    }
+    assert plan.versions.count() == 1
+
+
+def test_plan_create_refused_with_every_missing_field_at_once(gov):
+    with pytest.raises(ValidationError) as exc:
+        plan_create(actor=actor(gov.wg_secretary), body=gov.wg, title=" ", text="")
+    assert exc.value.message_dict == {
+        "title": ["Give the plan a title."],
+        "text": ["Write the text of the plan."],
+    }
+    assert StrategicPlanVersion.objects.count() == 0
+
+
+def test_plan_version_add_denied_to_another_bodys_secretary(gov):
+    plan = plan_create(actor=actor(gov.wg_secretary), body=gov.wg, title="Plan", text="v1")
+    with pytest.raises(PermissionDenied, match="Only those who sit on"):
+        plan_version_add(actor=actor(gov.omg_secretary), plan=plan, text="v2")
+    assert plan.versions.count() == 1
