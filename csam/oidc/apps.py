@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OidcConfig(AppConfig):
+    name = "csam.oidc"
+    label = "oidc"
+    verbose_name = _("OpenID Connect")
