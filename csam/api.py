@@ -17,14 +17,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, plus: Django validation errors → 400 per field, `StepUpRequired` → 403 with
     the level to reach, `PermissionDenied` → 403 carrying the engine's reason, `Conflict` → 409."""
     if isinstance(exc, StepUpRequired):
-        return Response(
-            {
-                "detail": exc.message,
-                "code": "step_up_required",
-                "required_assurance": exc.required.value,
-            },
-            status=status.HTTP_403_FORBIDDEN,
-        )
+        return Response(exc.payload(), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail: Any = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}

@@ -85,19 +85,60 @@ LEVEL_OF_MEANS = {
 
 
 class StepUpRequired(Exception):
-    """The session's level of assurance is below what the act needs."""
+    """The session's level of assurance is below what the act needs.
 
-    def __init__(self, required: AssuranceLevel, current: AssuranceLevel | None) -> None:
+    With ``within``, the act needs the level proven that recently (re-authentication): a session
+    already at the level but proven earlier must prove it again.
+    """
+
+    def __init__(
+        self,
+        required: AssuranceLevel,
+        current: AssuranceLevel | None,
+        *,
+        within: dt.timedelta | None = None,
+    ) -> None:
         self.required = required
         self.current = current
+        self.within = within
         super().__init__(f"level {required} required, session has {current}")
 
     @property
+    def reauthenticate(self) -> bool:
+        """The level is there but too old: the person must prove it again."""
+        return (
+            self.within is not None
+            and self.current is not None
+            and self.current.satisfies(self.required)
+        )
+
+    @property
     def message(self) -> str:
+        if self.reauthenticate and self.within is not None:
+            minutes = max(1, round(self.within.total_seconds() / 60))
+            return str(
+                _(
+                    "This act needs you to confirm your identity again at the level of assurance "
+                    "“%(level)s”: your last confirmation is more than %(minutes)d minutes old."
+                )
+                % {"level": self.required.label, "minutes": minutes}
+            )
         return str(
             _("This requires the level of assurance “%(level)s”. Please confirm your identity.")
             % {"level": self.required.label}
         )
+
+    def payload(self) -> dict[str, Any]:
+        """The API's answer body (403)."""
+        body: dict[str, Any] = {
+            "detail": self.message,
+            "code": "step_up_required",
+            "required_assurance": self.required.value,
+        }
+        if self.within is not None:
+            body["max_age_seconds"] = int(self.within.total_seconds())
+            body["reauthenticate"] = self.reauthenticate
+        return body
 
 
 @dataclass(frozen=True)
@@ -123,14 +164,25 @@ class Assurance:
             return AssuranceLevel.LOW
         return self.level
 
-    def satisfies(self, required: AssuranceLevel, *, now: dt.datetime | None = None) -> bool:
+    def satisfies(
+        self,
+        required: AssuranceLevel,
+        *,
+        now: dt.datetime | None = None,
+        within: dt.timedelta | None = None,
+    ) -> bool:
+        """Whether the session reaches ``required``; with ``within``, proven no longer ago."""
+        now = now or timezone.now()
         level = self.effective_level(now=now)
-        return level is not None and level.satisfies(required)
+        if level is None or not level.satisfies(required):
+            return False
+        # Re-authentication: the level must have been proven recently, not just once.
+        return within is None or (self.at is not None and now - self.at <= within)
 
-    def require(self, required: AssuranceLevel) -> None:
-        """Raise `StepUpRequired` unless this assurance reaches ``required``."""
-        if not self.satisfies(required):
-            raise StepUpRequired(required, self.effective_level())
+    def require(self, required: AssuranceLevel, *, within: dt.timedelta | None = None) -> None:
+        """Raise `StepUpRequired` unless this assurance reaches ``required`` (within ``within``)."""
+        if not self.satisfies(required, within=within):
+            raise StepUpRequired(required, self.effective_level(), within=within)
 
     def to_session(self) -> dict[str, Any]:
         return {

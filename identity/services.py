@@ -79,9 +79,23 @@ def person_get_or_create(
 # --- Log-in and step-up ---------------------------------------------------------------------------
 
 
-def _record_assurance(request: HttpRequest, *, means: tuple[Means, ...]) -> Assurance:
+def _record_assurance(
+    request: HttpRequest, *, means: tuple[Means, ...], new: Means | None = None
+) -> Assurance:
+    """Store the session's assurance: the level of the strongest means used, and when that level
+    was proven. A weaker means added later (a code after the eID card) keeps the time of the
+    stronger one, or it would make an old "high" look recent (re-authentication)."""
     level = max((LEVEL_OF_MEANS[m] for m in means), key=lambda lv: lv.rank)
-    assurance = Assurance(level=level, means=means, at=timezone.now())
+    at = timezone.now()
+    previous = Assurance.from_session(request.session)
+    if new is not None and LEVEL_OF_MEANS[new].rank < level.rank:
+        if previous.level == level and previous.effective_level(now=at) == level:
+            # The stronger proof still holds: its time is the level's time.
+            at = previous.at or at
+        else:
+            # The stronger proof has lapsed: the session is worth what the new means proves.
+            level = LEVEL_OF_MEANS[new]
+    assurance = Assurance(level=level, means=means, at=at)
     request.session[SESSION_KEY] = assurance.to_session()
     return assurance
 
@@ -151,7 +165,7 @@ def step_up_with_code(*, request: HttpRequest, user: User, code: str) -> Assuran
     request.session.cycle_key()
     previous = Assurance.from_session(request.session)
     all_means = tuple(dict.fromkeys((*previous.means, means)))
-    assurance = _record_assurance(request, means=all_means)
+    assurance = _record_assurance(request, means=all_means, new=means)
     _audit_login(
         request,
         user,
@@ -167,7 +181,7 @@ def record_step_up(*, request: HttpRequest, user: User, means: Means) -> Assuran
     request.session.cycle_key()
     previous = Assurance.from_session(request.session)
     all_means = tuple(dict.fromkeys((*previous.means, means)))
-    assurance = _record_assurance(request, means=all_means)
+    assurance = _record_assurance(request, means=all_means, new=means)
     _audit_login(request, user, "identity.step_up", means=[m.value for m in all_means])
     return assurance
 

@@ -1,5 +1,6 @@
 """Log-in, step-up, log-out, one-time-code enrolment and the person's own pages."""
 
+import datetime as dt
 from base64 import b32encode
 from io import BytesIO
 from urllib.parse import urlencode
@@ -127,6 +128,12 @@ class StepUpView(AssuranceRequiredMixin, View):
     template_name = "identity/step_up.html"
     required_assurance = AssuranceLevel.LOW
 
+    @staticmethod
+    def _within(request: HttpRequest) -> dt.timedelta | None:
+        """Re-authentication: the level must have been proven within this time."""
+        asked = request.GET.get("reauthenticate") or request.POST.get("reauthenticate")
+        return settings.REAUTHENTICATION_MAX_AGE if asked == "1" else None
+
     def _context(self, request: HttpRequest, form: OneTimeCodeForm) -> dict[str, object]:
         level = _parse_level(request.GET.get("level") or request.POST.get("level"))
         return {
@@ -136,11 +143,12 @@ class StepUpView(AssuranceRequiredMixin, View):
             "has_otp": user_has_otp(user=request.user),
             "after_login": request.GET.get("after_login") == "1",
             "current": assurance_of(request).effective_level(),
+            "reauthenticate": self._within(request) is not None,
         }
 
     def get(self, request: HttpRequest) -> HttpResponse:
         level = _parse_level(request.GET.get("level"))
-        if assurance_of(request).satisfies(level):
+        if assurance_of(request).satisfies(level, within=self._within(request)):
             return HttpResponseRedirect(_safe_next(request))
         return render(request, self.template_name, self._context(request, OneTimeCodeForm()))
 
@@ -152,7 +160,7 @@ class StepUpView(AssuranceRequiredMixin, View):
             )
             if assurance is not None:
                 level = _parse_level(request.POST.get("level"))
-                if assurance.satisfies(level):
+                if assurance.satisfies(level, within=self._within(request)):
                     return HttpResponseRedirect(_safe_next(request))
                 form.add_error(None, _("This code does not reach the level required."))
             else:

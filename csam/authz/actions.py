@@ -57,3 +57,14 @@ REQUIRED_ASSURANCE: dict[Action, AssuranceLevel] = {
     Action.GOVERNANCE_DRAFT_PLAN: AssuranceLevel.SUBSTANTIAL,
     Action.CATALOGUE_REGISTER_SERVICE: AssuranceLevel.SUBSTANTIAL,
 }
+
+# The most sensitive acts also need their level proven recently (re-authentication): a session
+# that reached "high" hours ago must show the eID card again, within REAUTHENTICATION_MAX_AGE.
+# Each hands lasting authority to someone, or cannot be undone.
+REAUTHENTICATION_REQUIRED: frozenset[Action] = frozenset(
+    {
+        Action.COMPANIES_DESIGNATE_MAIN_MANAGER,
+        Action.MANDATES_ACCEPT,
+        Action.GOVERNANCE_RECORD_DECISION,
+    }
+)

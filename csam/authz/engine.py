@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from companies.models import AccessManager, Company, Grant, LegalRepresentative, Role
 from companies.selectors import company_ties
-from csam.authz.actions import REQUIRED_ASSURANCE, Action
+from csam.authz.actions import REAUTHENTICATION_REQUIRED, REQUIRED_ASSURANCE, Action
 from csam.authz.context import ActingContext
 from csam.authz.permissions import (
     DOMAIN_KINDS,
@@ -70,6 +71,11 @@ def rule(action: Action) -> Callable[[Rule], Rule]:
     return register
 
 
+def _recency(action: Action) -> dt.timedelta | None:
+    """How recently the action's level must have been proven (None: once per session is enough)."""
+    return settings.REAUTHENTICATION_MAX_AGE if action in REAUTHENTICATION_REQUIRED else None
+
+
 def decide(
     *,
     actor: ActingContext,
@@ -96,12 +102,16 @@ def decide(
     if fn is None:
         return _deny(Reason("no_rule", _("This action is not allowed.")))
     decision = fn(actor, target, tenant, at)
-    # Deny when the session is below the action's level, keeping the rule's other reasons.
-    if not actor.assurance.satisfies(required):
-        level_reason = Reason(
-            "assurance_too_low",
-            _("This requires the level of assurance “%(level)s”.") % {"level": required.label},
-        )
+    within = _recency(action)
+    # Deny when the session is below the action's level, keeping the rule's other reasons. A
+    # sensitive act also denies a level proven too long ago (re-authentication), with the same
+    # code: either way the person steps up, and pages still offer the act.
+    if not actor.assurance.satisfies(required, within=within):
+        if actor.assurance.satisfies(required):
+            message = _("This requires confirming your identity again at the level “%(level)s”.")
+        else:
+            message = _("This requires the level of assurance “%(level)s”.")
+        level_reason = Reason("assurance_too_low", message % {"level": required.label})
         other = tuple(r for r in decision.reasons) if not decision.allowed else ()
         return _deny(level_reason, *other, required=required)
     return decision
@@ -119,7 +129,11 @@ def require(
     if decision.allowed:
         return decision
     if decision.codes == ("assurance_too_low",) and decision.required_assurance is not None:
-        raise StepUpRequired(decision.required_assurance, actor.assurance.effective_level())
+        raise StepUpRequired(
+            decision.required_assurance,
+            actor.assurance.effective_level(),
+            within=_recency(action),
+        )
     raise PermissionDenied(decision.reason)
 
 

@@ -34,17 +34,14 @@ class AssuranceMiddleware:
         if not isinstance(exception, StepUpRequired):
             return None
         if request.path.startswith("/api/"):
-            return JsonResponse(
-                {
-                    "detail": exception.message,
-                    "code": "step_up_required",
-                    "required_assurance": exception.required.value,
-                },
-                status=403,
-            )
+            return JsonResponse(exception.payload(), status=403)
         if not request.user.is_authenticated:
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('identity:login')}?{query}")
         messages.info(request, exception.message)
-        query = urlencode({"level": exception.required.value, "next": request.get_full_path()})
+        params = {"level": exception.required.value}
+        if exception.within is not None:
+            # Re-authentication: the step-up page asks for the level even if the session has it.
+            params["reauthenticate"] = "1"
+        query = urlencode({**params, "next": request.get_full_path()})
         return HttpResponseRedirect(f"{reverse('identity:step_up')}?{query}")

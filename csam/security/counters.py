@@ -1,0 +1,75 @@
+"""Fixed-window event counters in the shared cache (Redis in production).
+
+Each window is one cache key whose name carries the window's number, so a window ends by itself:
+the next one is a new key, and the old one expires. A burst may straddle two windows and reach
+twice the limit in a short time; that is the price of one Redis round trip per event.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
+
+from csam.security import clock
+
+KEY_PREFIX = "security"
+
+
+@dataclass(frozen=True)
+class Window:
+    count: int  # events counted in the current window, this one included
+    retry_after: int  # seconds until the current window ends
+
+
+def _key(name: str, window: int, at: float) -> tuple[str, int]:
+    index = int(at // window)
+    remaining = max(1, int((index + 1) * window - at))
+    return f"{KEY_PREFIX}:{name}:{window}:{index}", remaining
+
+
+def _redis_hit(key: str, window: int) -> int | None:
+    """Count on Redis in one round trip (create the key with its expiry if missing, then
+    increment); None when the cache is not Redis."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        return None
+    full_key = backend.make_and_validate_key(key)
+    pipe = backend._cache.get_client(full_key, write=True).pipeline(transaction=False)
+    pipe.set(full_key, 0, ex=window + 1, nx=True)
+    pipe.incr(full_key)
+    _created, count = pipe.execute()
+    return int(count)
+
+
+def window_hit(name: str, *, window: int) -> Window:
+    """Count one event under ``name`` in the current window of ``window`` seconds."""
+    key, remaining = _key(name, window, clock.now())
+    count = _redis_hit(key, window)
+    if count is None:
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            # First event of the window; `add` loses to a concurrent first: count on top of it.
+            count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+    return Window(count=count, retry_after=remaining)
+
+
+def window_count(name: str, *, window: int) -> Window:
+    """The events counted under ``name`` in the current window, without counting one."""
+    key, remaining = _key(name, window, clock.now())
+    return Window(count=int(cache.get(key) or 0), retry_after=remaining)
+
+
+def address_bucket(address: str) -> str:
+    """The name an address is counted under. An IPv6 host usually holds a whole /64, so the /64
+    counts as one address; anything unparsable is counted as written."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
