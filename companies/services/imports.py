@@ -82,8 +82,15 @@ def _read_rows(content: bytes, result: GrantImportResult) -> list[ImportRow]:
         return []
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    # newline="": the csv module reads every line ending itself, a lone "\r" (old Mac files)
+    # included, and a line break inside a quoted cell stays in the cell.
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        result.file_errors.append(_("The file is not valid CSV: %(error)s") % {"error": exc})
+        return []
+    columns = [c.strip().lower() for c in fieldnames]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if missing or unknown:

@@ -8,8 +8,11 @@ class AuditEvent(models.Model):
     """One thing that happened, by whom, acting for whom, with before/after data.
 
     Records chain by hash: ``hash`` covers this record's content and ``prev_hash``, so an edited or
-    removed record breaks the chain. Identifiers of other apps' rows are kept as plain values (no
-    foreign keys) so the log outlives what it describes and never blocks a deletion elsewhere.
+    removed record breaks the chain (``manage.py audit_verify`` finds where). ``prev_hash`` is
+    unique: each record has at most one successor, so the chain cannot fork even if two writers
+    raced past the append lock. On PostgreSQL a trigger refuses every UPDATE and DELETE of this
+    table (migration 0004). Identifiers of other apps' rows are kept as plain values (no foreign
+    keys) so the log outlives what it describes and never blocks or follows a deletion elsewhere.
     """
 
     at = models.DateTimeField(_("time"), db_index=True)
@@ -31,6 +34,9 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["-id"]
         indexes = [models.Index(fields=["tenant_id", "-at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["prev_hash"], name="audit_event_one_successor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"

@@ -2,7 +2,9 @@
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db import connection, transaction
@@ -51,7 +53,10 @@ def audit_record(
     """Append one event to the audit log, chained to the previous one.
 
     Runs inside the caller's transaction, so the event is kept exactly when the change it describes
-    is. Never put a national register number, a password or a key in ``data``.
+    is. On PostgreSQL an advisory lock held until that transaction ends serialises appends: a
+    concurrent writer waits, then chains onto this event (and the unique ``prev_hash`` turns any
+    fork into an IntegrityError). Never put a national register number, a password or a key in
+    ``data``.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -77,14 +82,62 @@ def audit_record(
     return event
 
 
+class ChainFault(StrEnum):
+    """Why the chain does not hold at a record."""
+
+    # The record's content no longer gives its stored hash: it was changed in place.
+    CONTENT_CHANGED = "content_changed"
+    # The record does not name the one before it: a record before it was removed, inserted or
+    # rewritten (hash included), or the first record of the log is gone.
+    LINK_BROKEN = "link_broken"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of walking the whole audit chain.
+
+    ``first_break`` is the first record where the chain does not hold (``None`` when it holds
+    everywhere) and ``fault`` says why. ``missing_anchors`` lists the expected hashes (recorded
+    from earlier runs) that no record of the chain carries any more.
+    """
+
+    checked: int
+    last: AuditEvent | None
+    first_break: AuditEvent | None = None
+    fault: ChainFault | None = None
+    missing_anchors: tuple[str, ...] = ()
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None and not self.missing_anchors
+
+
+def audit_chain_verify(*, anchors: Iterable[str] = ()) -> ChainReport:
+    """Walk the chain from the first record and report the first record where it breaks.
+
+    The walk stops at the first break: after it, nothing is known. ``anchors`` are hashes printed
+    by earlier runs; each must still belong to the chain. They catch what the chain alone cannot
+    show: the removal of the newest records, after which the shortened chain still holds.
+    """
+    wanted = {anchor.strip().lower() for anchor in anchors if anchor.strip()}
+    previous_hash = ""
+    checked = 0
+    last: AuditEvent | None = None
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.prev_hash != previous_hash:
+            return ChainReport(checked, last, event, ChainFault.LINK_BROKEN)
+        if _digest(event) != event.hash:
+            return ChainReport(checked, last, event, ChainFault.CONTENT_CHANGED)
+        wanted.discard(event.hash)
+        previous_hash = event.hash
+        checked += 1
+        last = event
+    return ChainReport(checked, last, missing_anchors=tuple(sorted(wanted)))
+
+
 def audit_chain_first_break() -> AuditEvent | None:
     """Walk the chain from the first record; return the first record whose hash does not hold."""
-    previous_hash = ""
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        if event.prev_hash != previous_hash or _digest(event) != event.hash:
-            return event
-        previous_hash = event.hash
-    return None
+    return audit_chain_verify().first_break
 
 
 def audit_act(

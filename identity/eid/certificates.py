@@ -76,6 +76,16 @@ logger = logging.getLogger(__name__)
 
 MINIMUM_RSA_BITS = 2048
 CRL_CACHE_PREFIX = "eid:crl:"
+# What cryptography raises on malformed DER: ValueError mostly, TypeError for a name attribute of
+# an impossible string type, and its own classes for a duplicated extension, an unknown version
+# and an unsupported general name.
+_PARSE_ERRORS = (
+    ValueError,
+    TypeError,
+    x509.DuplicateExtension,
+    x509.InvalidVersion,
+    x509.UnsupportedGeneralNameType,
+)
 
 
 class KeyType(StrEnum):
@@ -125,17 +135,18 @@ class TrustAnchors:
 def load_certificate(der: bytes) -> x509.Certificate:
     """Parse a DER certificate.
 
-    Raises `CertificateMalformed` when the bytes are not a certificate, or when its subject or
-    extensions cannot be parsed (cryptography parses those lazily, so we touch them here to fail
-    early and in one place).
+    Raises `CertificateMalformed` when the bytes are not a certificate, or when its subject,
+    issuer or extensions cannot be parsed (cryptography parses those lazily, so we touch them here
+    to fail early and in one place).
     """
     if not isinstance(der, bytes | bytearray | memoryview) or not der:
         raise CertificateMalformed("empty or not bytes")
     try:
         certificate = x509.load_der_x509_certificate(bytes(der))
         _ = certificate.subject
+        _ = certificate.issuer
         _ = certificate.extensions
-    except ValueError:
+    except _PARSE_ERRORS:
         raise CertificateMalformed("not a DER X.509 certificate") from None
     return certificate
 
@@ -390,8 +401,9 @@ def crl_store_put(crl_der: bytes, *, now: dt.datetime | None = None) -> bool:
     now = _aware(now)
     try:
         crl = x509.load_der_x509_crl(bytes(crl_der))
+        _ = crl.issuer
         extensions = crl.extensions
-    except (ValueError, TypeError):
+    except _PARSE_ERRORS:
         raise CrlInvalid("not a DER CRL") from None
 
     next_update = crl.next_update_utc
