@@ -1,4 +1,13 @@
-"""Liveness and readiness, cheap enough for a load balancer to call every second."""
+"""Liveness and readiness, cheap enough for a load balancer to call every second.
+
+``/readyz`` costs one ``SELECT 1`` on the worker's persistent connection and one Redis ``PING``
+on a kept connection; the migration plan is read only until it is once found complete. Each
+check fails fast (Redis: half a second, one retry for a connection Redis closed meanwhile) and
+recovers by itself: a broken database connection is dropped at the end of the request and a
+new one opened on the next.
+"""
+
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -43,15 +52,34 @@ def _migrations() -> str | None:
     return None
 
 
+# One client per Redis URL, kept: a new TCP connection per probe would cost more than the probe.
+_redis_clients: dict[str, Any] = {}
+
+
+def _redis_client(url: str) -> Any:
+    client = _redis_clients.get(url)
+    if client is None:
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        client = _redis_clients[url] = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=0.5,
+            socket_timeout=0.5,
+            # Once: a kept connection that Redis closed (a restart) is replaced at once.
+            retry=Retry(NoBackoff(), 1),
+        )
+    return client
+
+
 def _redis() -> str | None:
     if not settings.REDIS_URL:
         return None
     import redis
 
     try:
-        redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
-        ).ping()
+        _redis_client(settings.REDIS_URL).ping()
     except redis.RedisError as exc:
         return f"unreachable: {exc.__class__.__name__}"
     return None

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
 from companies.apis import (
     CompanyCollaboratorListApi,
@@ -29,6 +29,8 @@ from csam.authz.apis import (
     PersonAttributesApi,
     ServiceRepresentativesApi,
 )
+from csam.observability.views import metrics
+from csam.security.views import ApiDocsView
 from governance.apis import BodyListApi, DecisionRegisterApi, DecisionRetrieveApi
 from identity.apis import MeApi
 from identity.eid.apis import EidChallengeApi, EidFailureApi, EidLoginApi
@@ -116,6 +118,8 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Prometheus, for the monitoring addresses only (METRICS_ALLOWED_ADDRESSES).
+    path("metrics", metrics, name="metrics"),
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("cookies/", views.cookies, name="cookies"),
@@ -127,7 +131,14 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    # The OpenID Connect provider (discovery at /oidc/.well-known/openid-configuration).
+    path("oidc/", include("csam.oidc.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# A body or form over the size limits is answered 413 rather than 400.
+handler400 = "csam.security.views.bad_request"
+# An unreachable database is answered 503 (page or JSON) rather than 500.
+handler500 = "csam.errors.server_error"
