@@ -50,6 +50,8 @@ class _WindowRateThrottle(BaseThrottle):
         key = self.caller_key(request)
         if key is None:
             return True
+        if getattr(getattr(request, "_request", request), "csam_rate_counted", False):
+            return True  # counted once already, by the decision endpoints' lean path
         limit, period = rate
         window = window_hit(f"api:{self.scope}:{key}", window=period)
         if window.count <= limit:

@@ -321,3 +321,54 @@ def test_batch_is_one_statement_for_all_uncached_questions(api, world):
     with CaptureQueriesContext(connection) as cached:
         api("post", URL + "batch/", {"questions": questions})
     assert len(cached) == 0
+
+
+# --- The lean path -------------------------------------------------------------------------------
+
+
+def _through_drf_only(monkeypatch):
+    from csam.authz import apis
+
+    monkeypatch.setattr(apis, "_lean_answers", lambda *args: None)
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_lean_path_answers_byte_for_byte_as_drf(api, world, monkeypatch, granted):
+    if granted:
+        GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    question = body(world, world.bob, company(world))
+    lean = api("post", URL, question)
+    batch = api("post", URL + "batch/", {"questions": [question, question]})
+    _through_drf_only(monkeypatch)
+    assert api("post", URL, question).content == lean.content
+    assert api("post", URL + "batch/", {"questions": [question, question]}).content == (
+        batch.content
+    )
+    assert lean.json()["decision"] == ("allow" if granted else "deny")
+
+
+def test_lean_path_counts_each_request_once_against_the_clients_rate(api, world, settings):
+    framework = settings.REST_FRAMEWORK
+    settings.REST_FRAMEWORK = {
+        **framework,
+        "DEFAULT_THROTTLE_RATES": {**framework["DEFAULT_THROTTLE_RATES"], "service_client": "3/h"},
+    }
+    question = body(world, world.bob, company(world))
+    assert api("post", URL, question).status_code == 200
+    # Refused by validation after the lean path counted it: counted once, not twice.
+    assert api("post", URL, question | {"assurance": "medium"}).status_code == 400
+    assert api("post", URL + "batch/", {"questions": [question]}).status_code == 200
+    refused = api("post", URL, question)
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
+
+
+def test_lean_path_leaves_a_bad_key_to_drf(client, world):
+    response = client.post(
+        URL,
+        body(world, world.bob, company(world)),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer not-a-key",
+    )
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
