@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.db import transaction
 from django.http import HttpRequest
@@ -34,8 +36,18 @@ RECOVERY_DEVICE_NAME = "recovery codes"
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The peer address as the server sees it (proxies are trusted only where configured)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: the peer's, or, when the peer is one of ``TRUSTED_PROXIES``, the
+    address that proxy puts in ``X-Real-IP`` (it sets that header itself, overwriting any the
+    client sent). Lock-outs, rate limits and the audit log all count by this address, so behind
+    a proxy that is not listed every client would share the proxy's one address."""
+    peer = request.META.get("REMOTE_ADDR") or None
+    if peer is None or peer not in settings.TRUSTED_PROXIES:
+        return peer
+    forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+    try:
+        return str(ipaddress.ip_address(forwarded))
+    except ValueError:
+        return peer  # a trusted proxy that sent no usable address: count it as itself
 
 
 # --- Persons --------------------------------------------------------------------------------------
