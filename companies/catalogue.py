@@ -9,12 +9,17 @@ token, never as an old one, so a stale copy is never taken for a current one.
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+
+from csam.cache import CACHE_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalogue:version"
 
@@ -43,11 +48,15 @@ def new_version() -> str:
 
 
 def catalogue_version() -> str:
-    """The catalogue's current version (a new one is made if the cache has none)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, new_version(), None)
+    """The catalogue's current version (a new one is made if the cache has none). With the
+    cache unreachable, a new one each time: the catalogue is then read from the database."""
+    try:
         version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, new_version(), None)
+            version = cache.get(VERSION_KEY)
+    except CACHE_UNAVAILABLE:
+        return new_version()
     return str(version)
 
 
@@ -95,7 +104,10 @@ def catalogue_role_exists_service(*, service_code: str) -> bool:
 def catalogue_changed() -> None:
     """Give the catalogue a new version (call after a service or a role changes)."""
     forget_local_catalogue()
-    cache.set(VERSION_KEY, new_version(), None)
+    try:
+        cache.set(VERSION_KEY, new_version(), None)
+    except CACHE_UNAVAILABLE as error:
+        logger.error("catalogue version not renewed, cache unreachable: %s", error)
 
 
 def forget_local_catalogue() -> None:

@@ -10,11 +10,16 @@ Keys hold a hash of the number, not the number.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
+
+from csam.cache import CACHE_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 
 def _key(kind: str, number: str) -> str:
@@ -49,6 +54,13 @@ def rights_changed(
         return
 
     def bump() -> None:
-        cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+        # The change is committed whatever happens here. With Redis down, no decision is cached
+        # (`answer_asks` reads the database), but answers cached before the outage keep their
+        # old versions: if Redis comes back with its data, they may be served until they
+        # expire (five minutes for decisions about the present).
+        try:
+            cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+        except CACHE_UNAVAILABLE as error:
+            logger.error("rights versions not renewed, cache unreachable: %s", error)
 
     transaction.on_commit(bump)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -22,7 +21,7 @@ from companies.models import Company, Domain, Role, Service
 from companies.numbers import parse_enterprise_number
 from companies.selectors import company_get_by_number
 from companies.services import rights_changed
-from csam.audit.services import audit_act
+from csam.audit.services import audit_act, outbox_send
 from identity.models import Person
 from identity.services import person_get_or_create
 from mandates.exceptions import MandateConflict
@@ -178,9 +177,8 @@ def _record(actor: Any, mandate: Mandate, kind: str, before: dict[str, Any] | No
         before=before,
         after=mandate_snapshot(mandate),
     )
-    from mandates.tasks import mandate_notify as mandate_notify_task
-
-    transaction.on_commit(partial(mandate_notify_task.delay, mandate_id=mandate.pk, event=kind))
+    # Through the outbox: the notice commits with the change and survives a broker outage.
+    outbox_send("mandates.tasks.mandate_notify", mandate_id=mandate.pk, event=kind)
 
 
 def _validate_period(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from celery import shared_task
 
 from companies.models import AccessManagerKind, Company
-from csam.audit.services import notice_deliver_once
+from csam.audit.services import notice_deliver_once, outbox_send
 from identity.models import Person
 from mandates.models import Mandate, MandateEvent, MandateEventKind
 from mandates.selectors import mandates_expiring
@@ -103,8 +103,6 @@ def mandates_remind_expiring() -> int:
             mandate.reminded_at = timezone.now()
             mandate.save(update_fields=["reminded_at"])
             MandateEvent.objects.create(mandate=mandate, kind=MandateEventKind.REMINDED)
-            transaction.on_commit(
-                lambda m=mandate.pk: mandate_notify.delay(mandate_id=m, event="reminded")
-            )
+            outbox_send("mandates.tasks.mandate_notify", mandate_id=mandate.pk, event="reminded")
         count += 1
     return count

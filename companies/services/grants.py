@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from companies.exceptions import Conflict
 from companies.models import Company, EndReason, Grant, Role
 from companies.rights_cache import rights_changed
 from companies.services._common import insert_unique, require_action
-from csam.audit.services import audit_act
+from csam.audit.services import audit_act, outbox_send
 from identity.models import Person
 from identity.services import person_get_or_create
 
@@ -39,11 +38,8 @@ def grant_snapshot(grant: Grant) -> dict[str, Any]:
 
 
 def _notify_after_commit(grant_id: int, tenant_id: int, event: str) -> None:
-    from companies.tasks import grant_notify as grant_notify_task
-
-    transaction.on_commit(
-        partial(grant_notify_task.delay, grant_id=grant_id, tenant_id=tenant_id, event=event)
-    )
+    # Through the outbox: the notice commits with the change and survives a broker outage.
+    outbox_send("companies.tasks.grant_notify", grant_id=grant_id, tenant_id=tenant_id, event=event)
 
 
 def grant_validate(

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from csam.audit.exports import ExportFormat, export_lines
 from csam.audit.forms import AuditExportForm
-from csam.audit.models import AuditEvent
+from csam.audit.models import AuditEvent, OutboxMessage
 from csam.audit.selectors import audit_event_list_for_period
 from csam.audit.services import audit_record
 
@@ -83,3 +83,21 @@ class AuditEventAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/audit/auditevent/export.html", context)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: staff see what waits for the broker (``manage.py outbox_drain`` sends it)."""
+
+    list_display = ["id", "task", "created_at", "delivered_at", "attempts"]
+    list_filter = [("delivered_at", admin.EmptyFieldListFilter), "task"]
+    readonly_fields = ["task", "kwargs", "created_at", "delivered_at", "attempts", "last_error"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

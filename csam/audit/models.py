@@ -57,3 +57,35 @@ class DeliveredNotice(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class OutboxMessage(models.Model):
+    """A side effect (a Celery task and its arguments) that a change asked for.
+
+    Written in the transaction of the change, so it exists exactly when the change committed;
+    handed to the broker after commit, and again by ``outbox_drain`` while the broker was away.
+    ``delivered_at`` is when the broker accepted it, not when the task ran: the tasks are
+    idempotent, so a message handed over twice (a crash between hand-over and marking) is harmless.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # The drainer reads only the pending messages, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="audit_outbox_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

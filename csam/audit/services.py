@@ -190,3 +190,8 @@ def notice_deliver_once(*, key: str, send: Callable[[], object]) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+# The outbox lives in its own module; other apps use it through this one.
+from csam.audit.outbox import outbox_drain as outbox_drain  # noqa: E402
+from csam.audit.outbox import outbox_send as outbox_send  # noqa: E402

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,9 +37,12 @@ from companies.selectors import (
     new_version,
     person_key,
 )
-from csam.cache import CacheWrite, write_many
+from csam.cache import CACHE_UNAVAILABLE, CacheWrite, write_many
+from csam.observability.metrics import decisions_observe
 from identity.assurance import AssuranceLevel
 from mandates.models import MAX_DEPTH_LIMIT
+
+logger = logging.getLogger(__name__)
 
 SELF = "self"
 PERSON = "person"
@@ -593,7 +597,14 @@ def answer_asks(asks: list[Ask], *, roles: list[CatalogueRole] | None = None) ->
         return []
     answer_keys = [_answer_key(ask) for ask in asks]
     version_keys = sorted({key for ask in asks for key in _version_keys(ask)})
-    found = cache.get_many([CATALOGUE_VERSION_KEY, *version_keys, *answer_keys])
+    try:
+        found = cache.get_many([CATALOGUE_VERSION_KEY, *version_keys, *answer_keys])
+        cache_up = True
+    except CACHE_UNAVAILABLE as error:
+        # Fail safe: with the cache down every answer comes from the database (new versions
+        # below read the catalogue again too) and nothing is stored.
+        logger.warning("decision cache unreachable, deciding from the database: %s", error)
+        found, cache_up = {}, False
     made: dict[str, str] = {}
 
     def version(key: str) -> str:
@@ -649,7 +660,12 @@ def answer_asks(asks: list[Ask], *, roles: list[CatalogueRole] | None = None) ->
         results[index] = answer
         ttl = _TTL_PAST if asks[index].at else _TTL_NOW
         writes.append((answer_keys[index], (tag, answer), ttl, False))
-    write_many(writes)
+    if cache_up:
+        try:
+            write_many(writes)
+        except CACHE_UNAVAILABLE as error:
+            logger.warning("decision cache unreachable, answers not stored: %s", error)
+    decisions_observe(results, from_database=misses)
     return results  # type: ignore[return-value]
 
 

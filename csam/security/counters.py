@@ -8,12 +8,16 @@ twice the limit in a short time; that is the price of one Redis round trip per e
 from __future__ import annotations
 
 import ipaddress
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 
+from csam.cache import CACHE_UNAVAILABLE
 from csam.security import clock
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "security"
 
@@ -47,20 +51,32 @@ def _redis_hit(key: str, window: int) -> int | None:
 def window_hit(name: str, *, window: int) -> Window:
     """Count one event under ``name`` in the current window of ``window`` seconds."""
     key, remaining = _key(name, window, clock.now())
-    count = _redis_hit(key, window)
-    if count is None:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            # First event of the window; `add` loses to a concurrent first: count on top of it.
-            count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+    try:
+        count = _redis_hit(key, window)
+        if count is None:
+            try:
+                count = cache.incr(key)
+            except ValueError:
+                # First event of the window; `add` loses to a concurrent first: count on top.
+                count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+    except CACHE_UNAVAILABLE as error:
+        # Fail open while Redis is down: refusing everyone would turn a cache outage into a
+        # portal outage. Log-ins stay limited per username and address by django-axes, which
+        # counts in the database.
+        logger.warning("rate limit not counted, cache unreachable: %s", error)
+        count = 0
     return Window(count=count, retry_after=remaining)
 
 
 def window_count(name: str, *, window: int) -> Window:
     """The events counted under ``name`` in the current window, without counting one."""
     key, remaining = _key(name, window, clock.now())
-    return Window(count=int(cache.get(key) or 0), retry_after=remaining)
+    try:
+        count = int(cache.get(key) or 0)
+    except CACHE_UNAVAILABLE as error:
+        logger.warning("rate limit not read, cache unreachable: %s", error)  # open, as above
+        count = 0
+    return Window(count=count, retry_after=remaining)
 
 
 def address_bucket(address: str) -> str:

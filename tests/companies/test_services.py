@@ -19,7 +19,7 @@ from companies.services import (
     grant_revoke,
     grants_expire,
 )
-from csam.audit.models import AuditEvent
+from csam.audit.models import AuditEvent, OutboxMessage
 from csam.authz.actions import Action
 from csam.authz.engine import decide
 from identity.assurance import StepUpRequired
@@ -153,8 +153,9 @@ def test_grant_create_names_collaborator_before_first_login(
         )
     assert grant.person.national_number == NEWCOMER
     assert grant.granted_by == tenant.finance_manager.person
-    # The notice is queued only after commit.
-    assert any("grant_notify" in repr(callback) for callback in callbacks)
+    # The notice is written to the outbox with the grant and handed over after commit.
+    assert OutboxMessage.objects.get(task="companies.tasks.grant_notify").delivered_at is not None
+    assert callbacks  # the hand-over waits for the commit
     event = AuditEvent.objects.get(action="companies.grant_created")
     assert event.tenant_id == tenant.company.pk
     assert event.data["after"]["role"] == "declarant"

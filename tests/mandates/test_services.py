@@ -9,7 +9,7 @@ from django.utils import timezone
 
 import pytest
 
-from csam.audit.models import AuditEvent
+from csam.audit.models import AuditEvent, OutboxMessage
 from csam.authz.actions import Action
 from csam.authz.engine import decide
 from identity.assurance import StepUpRequired
@@ -67,8 +67,11 @@ def test_mandate_propose_citizen_to_citizen_is_proposed(world, django_capture_on
     assert mandate.state == MandateState.PROPOSED
     assert mandate.mandator_person == world.alice.person
     assert list(mandate.events.values_list("kind", flat=True)) == ["proposed"]
-    # The notice waits for the commit.
-    assert any("mandate_notify" in repr(callback) for callback in callbacks)
+    # The notice is written to the outbox with the mandate and waits for the commit.
+    message = OutboxMessage.objects.get(task="mandates.tasks.mandate_notify")
+    assert message.kwargs == {"mandate_id": mandate.pk, "event": "proposed"}
+    assert message.delivered_at is None
+    assert callbacks  # the hand-over waits for the commit
     assert mail.outbox == []
     assert AuditEvent.objects.filter(action="mandates.proposed").exists()
 
