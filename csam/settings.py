@@ -82,17 +82,27 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csam.security",
     "csam.audit",
     "identity",
     "governance",
     "companies",
     "mandates",
     "csam.authz",
+    "oauth2_provider",
+    "csam.oidc",
     "csam.demo",
+    "csam.observability",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id, and the timing covers all the rest.
+    "csam.observability.middleware.RequestIdMiddleware",
+    "csam.observability.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Security headers go on every answer, the ones made by the middleware below included.
+    "csam.security.middleware.ContentSecurityPolicyMiddleware",
+    "csam.security.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "identity.middleware.PreferredLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -101,9 +111,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: an ended session leaves a message for the log-in page.
+    "csam.security.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csam.authz.middleware.ActingContextMiddleware",
     "csam.authz.middleware.AssuranceMiddleware",
+    # Refuses an oversized body before anything reads it (its 413 page needs the context above).
+    "csam.security.middleware.RequestSizeLimitMiddleware",
+    "csam.security.middleware.LoginThrottleMiddleware",
     # django-axes wants to be last: it turns a lock-out into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -209,6 +224,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "mandates.tasks.mandates_remind_expiring",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Every OUTBOX_DRAIN_SECONDS (30): hand the outbox messages the broker missed (it was down
+    # when their change committed) to it now. Not run late: the next run does the same work.
+    "audit-outbox-drain": {
+        "task": "csam.audit.tasks.outbox_drain",
+        "schedule": timedelta(seconds=env_int("OUTBOX_DRAIN_SECONDS", 30)),
+        "options": {"expires": env_int("OUTBOX_DRAIN_SECONDS", 30)},
+    },
+    # Every CELERY_HEARTBEAT_SECONDS (60): a worker notes the time, which /metrics shows, so
+    # monitoring sees at once when beat, the broker or the workers stop. Not run late: a
+    # heartbeat older than its interval means nothing.
+    "observability-heartbeat": {
+        "task": "csam.observability.tasks.heartbeat",
+        "schedule": timedelta(seconds=env_int("CELERY_HEARTBEAT_SECONDS", 60)),
+        "options": {"expires": env_int("CELERY_HEARTBEAT_SECONDS", 60)},
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------------
@@ -246,6 +276,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "identity/lockout.html"
 AXES_VERBOSE = False
+# Failed log-ins per address, whatever the usernames: after LOGIN_ADDRESS_FAILURE_LIMIT failures
+# within LOGIN_ADDRESS_WINDOW_MINUTES, password log-in from that address answers 429 until the
+# window ends (0 turns it off). Higher than the pair's limit: many people may share an address.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+LOGIN_ADDRESS_WINDOW = timedelta(minutes=env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15))
 # One-time codes: django-otp doubles the wait after each wrong code (1 s, 2 s, 4 s, ...).
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
@@ -257,6 +292,10 @@ ASSURANCE_MAX_AGE = {
     "substantial": timedelta(hours=12),
     "high": timedelta(hours=12),
 }
+# The most sensitive acts (csam.authz.actions.REAUTHENTICATION_REQUIRED: designating a main
+# access manager, accepting a mandate, recording a governance decision) need their level proven
+# again within this time: an older proof asks the person to confirm with the eID card again.
+REAUTHENTICATION_MAX_AGE = timedelta(minutes=env_int("REAUTHENTICATION_MAX_AGE_MINUTES", 15))
 
 # --- eID card -------------------------------------------------------------------------------------
 
@@ -279,10 +318,18 @@ EID_AGENT_ALLOWED_ORIGINS = env_list("EID_AGENT_ALLOWED_ORIGINS", PORTAL_BASE_UR
 # in (nginx: $ssl_client_escaped_cert), and the proxy addresses that header is trusted from.
 EID_CLIENT_CERT_HEADER = env_str("EID_CLIENT_CERT_HEADER", "X-SSL-Client-Cert")
 EID_TRUSTED_PROXIES = env_list("EID_TRUSTED_PROXIES")
+# Reverse proxies (their addresses as the app server sees them) whose X-Real-IP header gives the
+# client's address; without them, every client behind a proxy looks like the proxy.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "identity.services.client_ip"
 
 # --- Sessions and security ------------------------------------------------------------------------
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# A logged-in session ends after this much inactivity, and this long after the log-in, whatever
+# the activity (csam.security.middleware.SessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_TIMEOUT_MINUTES", 15))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(minutes=env_int("SESSION_ABSOLUTE_TIMEOUT_MINUTES", 8 * 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -299,6 +346,11 @@ CSRF_COOKIE_SECURE = SECURE
 LANGUAGE_COOKIE_SECURE = SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+if SECURE:
+    # "__Host-" cookies are only accepted over TLS, for this host and path "/": a neighbouring
+    # subdomain cannot set or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
@@ -306,12 +358,36 @@ SECURE_HSTS_PRELOAD = SECURE
 if env_bool("BEHIND_TLS_PROXY", False):
     # Only set when a reverse proxy that terminates TLS always sets this header itself.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Who may read /metrics (addresses or networks, comma-separated), calling an app server directly;
+# never through the TLS proxy (csam/observability/views.py).
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")
 
-# Upload and form limits (bad input gets a 400 instead of exhausting memory).
+# Request size limits: a larger request is refused with 413 before it is read. Uploads
+# (multipart) may reach REQUEST_MAX_UPLOAD_SIZE; any other body (forms, JSON) is limited by
+# DATA_UPLOAD_MAX_MEMORY_SIZE.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+REQUEST_MAX_UPLOAD_SIZE = env_int("REQUEST_MAX_UPLOAD_SIZE", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# Content-Security-Policy (django-csp): our own scripts and styles only, never inline ones. The
+# middleware adds the eID signer on the citizen's computer (EID_AGENT_URL) to connect-src; the
+# API documentation page widens styles a little (csam.security.views.ApiDocsView).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # --- E-mail ---------------------------------------------------------------------------------------
 
@@ -362,7 +438,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "csam.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute", "eid": "30/minute"},
+    # Rate limits (csam.security.throttles): per service client, per person, per address; each
+    # "number/second|minute|hour|day", or "off". A view with its own throttles (eID) keeps them.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "csam.security.throttles.ServiceClientRateThrottle",
+        "csam.security.throttles.PersonRateThrottle",
+        "csam.security.throttles.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "service_client": env_str("API_CLIENT_RATE", "6000/minute"),
+        "user": env_str("API_USER_RATE", "600/minute"),
+        "anon": env_str("API_ANON_RATE", "120/minute"),
+        "eid": "30/minute",
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -388,10 +476,30 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging --------------------------------------------------------------------------------------
 
+# One JSON object per line on standard error (journald or the container collects it), with the
+# request id or the Celery task, national register numbers and secrets masked
+# (csam/observability/logs.py). LOG_FORMAT=text writes plain lines, the default with DEBUG.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "context": {"()": "csam.observability.logs.ContextFilter"},
+        "redact": {"()": "csam.observability.logs.RedactingFilter"},
+    },
+    "formatters": {
+        "json": {"()": "csam.observability.logs.JsonFormatter"},
+        "text": {"()": "csam.observability.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context", "redact"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -402,3 +510,83 @@ LOGGING = {
 
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous people hold no object grants
 GUARDIAN_RAISE_403 = False
+
+# --- OpenID Connect provider (csam.oidc, on django-oauth-toolkit) ---------------------------------
+
+
+def _oidc_keys() -> tuple[str, list[str]]:
+    """The signing key (PEM) and the retired keys still published so their tokens verify.
+
+    ``OIDC_SIGNING_KEY_FILE`` (or ``OIDC_SIGNING_KEY``, the PEM itself) holds the current RSA key;
+    ``OIDC_RETIRED_SIGNING_KEY_FILES`` the previous ones, comma-separated. In development
+    (``DEBUG``) without a key, a per-process key is made, so `make run` needs nothing.
+    """
+    current = env_str("OIDC_SIGNING_KEY").replace("\\n", "\n")
+    key_file = env_str("OIDC_SIGNING_KEY_FILE")
+    if key_file:
+        current = Path(key_file).read_text()
+    retired = [Path(name).read_text() for name in env_list("OIDC_RETIRED_SIGNING_KEY_FILES")]
+    if not current and DEBUG:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        current = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )
+    return current, retired
+
+
+OIDC_SIGNING_KEY, OIDC_RETIRED_SIGNING_KEYS = _oidc_keys()
+# Subject identifiers are keyed hashes: never change this key once services store subjects.
+OIDC_SUBJECT_KEY = env_str("OIDC_SUBJECT_KEY") or SECRET_KEY
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc.ServiceApplication"
+# The token models stay the toolkit's; Django's migrations read their swappable settings.
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    # The issuer; empty: derived from the request (the portal's address + "/oidc").
+    "OIDC_ISS_ENDPOINT": env_str("OIDC_ISSUER"),
+    "OIDC_RSA_PRIVATE_KEY": OIDC_SIGNING_KEY,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": OIDC_RETIRED_SIGNING_KEYS,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OAUTH2_VALIDATOR_CLASS": "csam.oidc.validators.PortalValidator",
+    "SCOPES_BACKEND_CLASS": "csam.oidc.scopes.ServiceScopes",
+    "ACCESS_TOKEN_GENERATOR": "csam.oidc.tokens.access_token_generate",
+    # The scopes (their descriptions for people are in csam/oidc/scopes.py).
+    "SCOPES": {
+        name: name
+        for name in ("openid", "profile", "egovnrn", "enterprise", "roles", "mandate", "age")
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    # Short-lived tokens and no refresh tokens: the level of assurance and the acting context
+    # are proven again by the person rather than stretched by a refresh.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OIDC_ACCESS_TOKEN_SECONDS", 600),
+    "ID_TOKEN_EXPIRE_SECONDS": env_int("OIDC_ACCESS_TOKEN_SECONDS", 600),
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "PKCE_REQUIRED": True,
+    # Plain http redirect URIs only where the portal itself runs without TLS (development).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if SECURE else ["http", "https"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": SECURE,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
