@@ -4,8 +4,6 @@ and the API answer 503 and nothing is half-written."""
 
 import datetime as dt
 import shutil
-import socket
-import subprocess
 import time
 
 from django.core.management import call_command
@@ -20,42 +18,7 @@ from csam.audit import outbox
 from csam.audit.models import AuditEvent, OutboxMessage
 from csam.authz.services import SESSION_KEY as ACTING_KEY
 from csam.celery import app
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """A Redis server of the test's own, on a free port, to stop and start again."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
+from tests.private_redis import PrivateRedis, free_port
 
 
 def _use_broker(url: str) -> None:
@@ -187,7 +150,7 @@ def database_unreachable():
     def unreachable():
         saved = connection.settings_dict["PORT"]
         connection.close()
-        connection.settings_dict["PORT"] = _free_port()
+        connection.settings_dict["PORT"] = free_port()
         try:
             yield
         finally:

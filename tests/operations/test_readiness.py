@@ -2,13 +2,11 @@
 and cheap: no new connection per probe."""
 
 import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 
 import csam.health
+from tests.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.django_db
 
@@ -42,50 +40,6 @@ def test_readyz_reads_migration_plan_only_until_found_complete(
     assert client.get("/readyz").status_code == 200
     assert client.get("/readyz").status_code == 200
     assert len(plans) == 1
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """A Redis server of the test's own, to stop and start again (never the shared one)."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 @pytest.fixture
