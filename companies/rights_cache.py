@@ -34,17 +34,6 @@ def company_key(number: str) -> str:
     return _key("company", number)
 
 
-def rights_versions(keys: list[str]) -> dict[str, str]:
-    """The current version of each key (a new one is made for a key that has none)."""
-    versions = cache.get_many(keys)
-    missing = [k for k in keys if k not in versions]
-    for key in missing:
-        cache.add(key, uuid.uuid4().hex, None)
-    if missing:
-        versions.update(cache.get_many(missing))
-    return {k: str(versions.get(k, "")) for k in keys}
-
-
 def rights_changed(
     *, person_numbers: Iterable[str] = (), company_numbers: Iterable[str] = ()
 ) -> None:

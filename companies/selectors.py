@@ -424,7 +424,7 @@ from companies.catalogue import (  # noqa: E402
     catalogue_role_exists_service,
     new_version,
 )
-from companies.rights_cache import company_key, person_key, rights_versions  # noqa: E402
+from companies.rights_cache import company_key, person_key  # noqa: E402
 
 __all__ = [
     "CATALOGUE_VERSION_KEY",
@@ -435,5 +435,4 @@ __all__ = [
     "company_key",
     "new_version",
     "person_key",
-    "rights_versions",
 ]

@@ -222,10 +222,9 @@ def _statement_cursor() -> Any:
         # Django turns preparing off for the whole connection (None); a threshold that no query
         # reaches leaves every other query unprepared and lets this cursor ask for it.
         raw.prepare_threshold = 2**31 - 1
-    cursor_class, logged_class = _prepared_cursor_classes()
     # Wrapped like Django's own cursors: errors, execute wrappers and query logging still apply.
-    wrapper = logged_class if connection.queries_logged else CursorWrapper
-    return wrapper(cursor_class(raw), connection)
+    wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
+    return wrapper(_prepared_cursor_class()(raw), connection)
 
 
 class _LoggedCursor(CursorDebugWrapper):
@@ -237,7 +236,7 @@ class _LoggedCursor(CursorDebugWrapper):
 
 
 @functools.cache
-def _prepared_cursor_classes() -> tuple[type, type]:
+def _prepared_cursor_class() -> type:
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     class PreparedCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
@@ -245,7 +244,7 @@ def _prepared_cursor_classes() -> tuple[type, type]:
             kwargs["prepare"] = True
             return super().execute(query, params, **kwargs)
 
-    return PreparedCursor, _LoggedCursor
+    return PreparedCursor
 
 
 def _padded(count: int) -> int:
