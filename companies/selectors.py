@@ -422,6 +422,7 @@ from companies.catalogue import (  # noqa: E402
     catalogue_at,
     catalogue_role,
     catalogue_role_exists_service,
+    catalogue_version,
     new_version,
 )
 from companies.rights_cache import company_key, person_key  # noqa: E402
@@ -432,6 +433,7 @@ __all__ = [
     "catalogue_at",
     "catalogue_role",
     "catalogue_role_exists_service",
+    "catalogue_version",
     "company_key",
     "new_version",
     "person_key",

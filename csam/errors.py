@@ -20,6 +20,8 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from csam.security.views import is_api_request
+
 # Seconds a client is asked to wait before trying again.
 RETRY_AFTER = 30
 
@@ -39,7 +41,7 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
         "The portal cannot reach its database at the moment. Nothing was saved. "
         "Please try again in a few minutes."
     )
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         response: HttpResponse = JsonResponse(
             {"detail": message, "code": "database_unavailable"}, status=503
         )

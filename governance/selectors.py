@@ -106,14 +106,6 @@ def seat_ids_held(*, person: Any, body: Body, day: dt.date, role: str | None = N
     return list(seats.values_list("id", flat=True))
 
 
-def secretary_bodies(*, person: Any, day: dt.date) -> QuerySet[Body]:
-    """The bodies ``person`` is secretary of on ``day`` (to offer recording on the pages)."""
-    if person is None:
-        return Body.objects.none()
-    ids = Seat.objects.at(day).filter(person=person, role="secretary").values("body_id")
-    return Body.objects.filter(id__in=ids)
-
-
 # --- Meetings -------------------------------------------------------------------------------------
 
 
@@ -346,12 +338,6 @@ def plan_approval_in_force(*, plan: StrategicPlan) -> Decision | None:
         .order_by("-plan_version__number", "-id")
         .first()
     )
-
-
-def plan_version_is_approved(*, version: StrategicPlanVersion) -> bool:
-    return version.decisions.filter(
-        Q(outcome=DecisionOutcome.APPROVED) & Q(superseded_by__isnull=True)
-    ).exists()
 
 
 def meeting_minutes_rows(*, meeting: Meeting) -> list[list[str]]:

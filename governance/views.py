@@ -483,7 +483,7 @@ def _new_organisation_fields(error: ValidationError) -> ValidationError:
     """The service names a new organisation's fields as the model does; the form prefixes them."""
     if not hasattr(error, "error_dict"):
         return error
-    renamed = {"code", "name_en", "name_fr", "name_nl", "name_de", "kind"}
+    renamed = {name.removeprefix("new_") for name in ApplicationSubmitForm.NEW_FIELDS}
     return ValidationError(
         {
             (f"new_{field}" if field in renamed else field): messages

@@ -17,23 +17,9 @@ from typing import Any
 from django.utils import timezone
 
 from csam.audit.models import AuditEvent
+from csam.audit.services import CHAINED_FIELDS
 
-FIELDS = (
-    "id",
-    "at",
-    "action",
-    "outcome",
-    "actor_user_id",
-    "actor_label",
-    "acting_for",
-    "tenant_id",
-    "object_type",
-    "object_id",
-    "ip_address",
-    "data",
-    "prev_hash",
-    "hash",
-)
+FIELDS = ("id", *CHAINED_FIELDS, "hash")
 
 
 class ExportFormat(StrEnum):
@@ -75,22 +61,10 @@ def _moment(value: dt.date | dt.datetime, *, next_day: bool = False) -> dt.datet
 
 def export_record(event: AuditEvent) -> dict[str, Any]:
     """One event as a flat mapping of the exported fields."""
-    return {
-        "id": event.pk,
-        "at": event.at.astimezone(dt.UTC).isoformat(),
-        "action": event.action,
-        "outcome": event.outcome,
-        "actor_user_id": event.actor_user_id,
-        "actor_label": event.actor_label,
-        "acting_for": event.acting_for,
-        "tenant_id": event.tenant_id,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "ip_address": event.ip_address,
-        "data": event.data,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
+    record = {field: getattr(event, field) for field in FIELDS}
+    record["id"] = event.pk
+    record["at"] = event.at.astimezone(dt.UTC).isoformat()
+    return record
 
 
 def _csv_cell(value: object) -> str:

@@ -12,26 +12,35 @@ from django.utils import timezone
 
 from csam.audit.models import AuditEvent
 
+# The outbox lives in its own module; other apps use it through this one.
+from csam.audit.outbox import outbox_drain as outbox_drain
+from csam.audit.outbox import outbox_send as outbox_send
+
 # A constant key for PostgreSQL's transaction-level advisory lock that serialises appends, so two
 # concurrent writers never chain onto the same previous record.
 _CHAIN_LOCK_KEY = 0x43534D41  # "CSMA"
 
 
+# The fields each record's hash covers (with the previous record's hash); exports carry the same.
+CHAINED_FIELDS = (
+    "at",
+    "action",
+    "outcome",
+    "actor_user_id",
+    "actor_label",
+    "acting_for",
+    "tenant_id",
+    "object_type",
+    "object_id",
+    "ip_address",
+    "data",
+    "prev_hash",
+)
+
+
 def _digest(event: AuditEvent) -> str:
-    content = {
-        "at": event.at.isoformat(),
-        "action": event.action,
-        "outcome": event.outcome,
-        "actor_user_id": event.actor_user_id,
-        "actor_label": event.actor_label,
-        "acting_for": event.acting_for,
-        "tenant_id": event.tenant_id,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "ip_address": event.ip_address,
-        "data": event.data,
-        "prev_hash": event.prev_hash,
-    }
+    content = {field: getattr(event, field) for field in CHAINED_FIELDS}
+    content["at"] = event.at.isoformat()
     encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -135,11 +144,6 @@ def audit_chain_verify(*, anchors: Iterable[str] = ()) -> ChainReport:
     return ChainReport(checked, last, missing_anchors=tuple(sorted(wanted)))
 
 
-def audit_chain_first_break() -> AuditEvent | None:
-    """Walk the chain from the first record; return the first record whose hash does not hold."""
-    return audit_chain_verify().first_break
-
-
 def audit_act(
     *,
     actor: Any,
@@ -190,8 +194,3 @@ def notice_deliver_once(*, key: str, send: Callable[[], object]) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-# The outbox lives in its own module; other apps use it through this one.
-from csam.audit.outbox import outbox_drain as outbox_drain  # noqa: E402
-from csam.audit.outbox import outbox_send as outbox_send  # noqa: E402

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from companies.models import Company
-from companies.selectors import catalogue_role, role_list_grantable
+from companies.selectors import catalogue_at, catalogue_version
 from csam.authz.actions import Action
 from csam.authz.context import ActingContext
 from csam.authz.decisions import COMPANY, PERSON, SELF, Question, decide_cached_many
@@ -27,7 +27,6 @@ from csam.authz.representatives import person_age_over
 from csam.oidc.models import TokenBasis
 from identity.assurance import Assurance, AssuranceLevel, Means
 from identity.models import Person
-from mandates.models import Mandate
 from mandates.selectors import mandate_chain_in_force, mandate_root
 
 AGE_THRESHOLDS = (16, 18, 21)
@@ -159,26 +158,19 @@ def roles_claim(basis: TokenBasis) -> list[str]:
     """The person's roles in the client's own service for the party they act for, as the
     engine decides them now at the token's level. Never another service's roles."""
     service = basis.application.service
-    codes = [
-        role.code
-        for role in role_list_grantable(domain_ids={service.domain_id})
-        if role.service_id == service.pk
-    ]
+    catalogue = catalogue_at(catalogue_version())
     kind, number = _on_behalf(basis)
-    questions = []
-    for code in codes:
-        role = catalogue_role(service_code=service.code, role_code=code)
-        if role is None:
-            continue
-        questions.append(
-            Question(
-                subject=basis.person.national_number,
-                on_behalf_kind=kind,
-                on_behalf_number=number,
-                role=role,
-                assurance=AssuranceLevel(basis.level),
-            )
+    questions = [
+        Question(
+            subject=basis.person.national_number,
+            on_behalf_kind=kind,
+            on_behalf_number=number,
+            role=role,
+            assurance=AssuranceLevel(basis.level),
         )
+        for role in catalogue.get(service.code, {}).values()
+        if role.service_active
+    ]
     answers = decide_cached_many(questions)
     return sorted(q.role.role_code for q, a in zip(questions, answers, strict=True) if a.allowed)
 
@@ -196,14 +188,6 @@ def _party(party: Person | Company, *, with_number: bool) -> dict[str, Any]:
     return data
 
 
-def _mandator(mandate: Mandate) -> Person | Company:
-    return mandate.mandator_company or mandate.mandator_person  # type: ignore[return-value]
-
-
-def _mandatary(mandate: Mandate) -> Person | Company:
-    return mandate.mandatary_company or mandate.mandatary_person  # type: ignore[return-value]
-
-
 def mandate_claim(basis: TokenBasis, *, with_numbers: bool) -> dict[str, Any] | None:
     """The represented party and the chain of mandates, root first (None if it ended)."""
     if basis.mandate is None:
@@ -214,12 +198,12 @@ def mandate_claim(basis: TokenBasis, *, with_numbers: bool) -> dict[str, Any] | 
     root = mandate_root(mandate=basis.mandate)
     return {
         "id": basis.mandate.pk,
-        "represented": _party(_mandator(root), with_number=with_numbers),
+        "represented": _party(root.mandator, with_number=with_numbers),
         "chain": [
             {
                 "id": link.pk,
-                "mandator": _party(_mandator(link), with_number=False),
-                "mandatary": _party(_mandatary(link), with_number=False),
+                "mandator": _party(link.mandator, with_number=False),
+                "mandatary": _party(link.mandatary, with_number=False),
                 "valid_from": link.valid_from.isoformat(),
                 "valid_until": link.valid_until.isoformat() if link.valid_until else None,
             }

@@ -127,7 +127,7 @@ def _token_lookup(raw: str) -> AccessToken | None:
     )
 
 
-def _basis_of_token(token: AccessToken) -> TokenBasis | None:
+def basis_of_token(token: AccessToken) -> TokenBasis | None:
     return (
         TokenBasis.objects.filter(access_token=token)
         .select_related("person", "user", "company", "mandate", "represented_person", "application")
@@ -153,7 +153,7 @@ def token_introspect(*, client: ServiceApplication, raw_token: str, issuer: str)
     # A client sees only tokens issued within its own service.
     if token.application.service_id != client.service_id:
         return inactive
-    basis = _basis_of_token(token)
+    basis = basis_of_token(token)
     # Every token the portal issues rests on a basis; one without is not trusted.
     if basis is None:
         return inactive
@@ -225,7 +225,7 @@ def _decide_acting(basis: TokenBasis, party: Company | Person) -> tuple[Decision
         reasons += decision.reasons
     for mandate in mandate_options_for(person=basis.person):
         root = mandate_root(mandate=mandate)
-        represented = root.mandator_company or root.mandator_person
+        represented = root.mandator
         if represented is None or type(represented) is not type(party):
             continue
         if represented.pk != party.pk:
@@ -282,7 +282,7 @@ def token_exchange(
         or token.application.service_id != client.service_id
     ):
         raise refuse("invalid_grant", _("The subject token is not active."))
-    basis = _basis_of_token(token)
+    basis = basis_of_token(token)
     if basis is None or not basis_check(basis).allowed:
         raise refuse("invalid_grant", _("The subject token is not active."))
     # One step only: a token that already acts for someone is not exchanged again.

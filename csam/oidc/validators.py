@@ -23,7 +23,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from csam.oidc.claims import CLAIMS_SUPPORTED, basis_check, claims_for, subject_claims
 from csam.oidc.keys import key_by_id
 from csam.oidc.models import TokenBasis
-from csam.oidc.services import audit_token_event
+from csam.oidc.services import audit_token_event, basis_of_token
 
 
 def code_hash(code: str) -> str:
@@ -38,7 +38,7 @@ def basis_of(request: Any) -> TokenBasis | None:
         return basis
     access_token = getattr(request, "access_token", None)
     if access_token is not None and hasattr(access_token, "token_checksum"):
-        return TokenBasis.objects.filter(access_token=access_token).first()
+        return basis_of_token(access_token)
     return None
 
 
@@ -126,6 +126,7 @@ class PortalValidator(OAuth2Validator):
         if basis is None:
             request.oauth2_error = {"error": "invalid_token"}
             return False
+        request.csam_basis = basis  # the claims of this request read it again
         decision = basis_check(basis)
         if not decision.allowed:
             # The right the token relied on has ended: the token ends with it, now.
