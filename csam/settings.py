@@ -101,8 +101,12 @@ MIDDLEWARE = [
     "csam.observability.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Security headers go on every answer, the ones made by the middleware below included.
-    "csam.security.middleware.ContentSecurityPolicyMiddleware",
     "csam.security.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Services' decision requests need none of the middleware below (see its docstring); their
+    # answers carry a fixed policy for API answers instead of the pages' one.
+    "csam.authz.middleware.DecisionShortcutMiddleware",
+    "csam.security.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "identity.middleware.PreferredLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,7 +117,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: an ended session leaves a message for the log-in page.
     "csam.security.middleware.SessionTimeoutMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csam.authz.middleware.ActingContextMiddleware",
     "csam.authz.middleware.AssuranceMiddleware",
     # Refuses an oversized body before anything reads it (its 413 page needs the context above).
@@ -168,6 +171,9 @@ if REDIS_URL:
             "BACKEND": "csam.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "csam"),
+            # A cache that does not answer within a second counts as down: callers go on
+            # without it (see csam.cache.CACHE_UNAVAILABLE) rather than wait.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     CELERY_BROKER_URL = REDIS_URL

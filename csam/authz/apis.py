@@ -1,12 +1,13 @@
 """Choosing the acting context over the API (session users)."""
 
 import datetime as dt
+import functools
 import json
 import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from companies.selectors import (
 from csam.authz.decisions import UNKNOWN_ROLE, UNKNOWN_SERVICE, Answer, Ask, answer_asks
 from csam.authz.representatives import person_age_over, representatives_of
 from csam.authz.services import acting_choose_company
+from csam.security.counters import Limit, LimitReached
 from identity.assurance import AssuranceLevel
 from identity.models import Person
 from identity.numbers import parse_national_number
@@ -188,6 +190,59 @@ def _validated_ask(data: object) -> Ask:
     return _QUESTION.to_ask(_QUESTION.run_validation(data))
 
 
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+_NATIONAL_DIGITS = re.compile(r"[0-9]{11}")
+_ENTERPRISE_DIGITS = re.compile(r"[0-9]{10}")
+_LEVELS = {name: level for level in AssuranceLevel for name in (level.value, level.acr)}
+
+
+def _plain_ask(data: object, today: dt.date | None = None) -> Ask | None:
+    """The question in ``data`` when it is written the plain way services write it (numbers as
+    bare digits, no surrounding spaces, no ``at``); None for anything else, which
+    `_validated_ask` then judges with its messages. Accepts nothing `_validated_ask` refuses and
+    gives the same `Ask` (tested), at a tenth of the cost of a serializer's validation: a batch
+    of 1,000 questions pays it 1,000 times."""
+    if type(data) is not dict or data.get("at") is not None:
+        return None
+    subject, service, role = data.get("subject"), data.get("service"), data.get("role")
+    assurance = data.get("assurance")
+    level = _LEVELS.get(assurance) if type(assurance) is str else None
+    if (
+        level is None
+        or type(subject) is not str
+        or type(service) is not str
+        or type(role) is not str
+        or not _NATIONAL_DIGITS.fullmatch(subject)
+        or not _SLUG.fullmatch(service)
+        or not _SLUG.fullmatch(role)
+    ):
+        return None
+    on_behalf = data.get("on_behalf_of")
+    kind, number = "self", None
+    try:
+        if on_behalf is not None:
+            if type(on_behalf) is not dict or type(on_behalf.get("number")) is not str:
+                return None
+            kind, number = on_behalf.get("kind"), on_behalf["number"]
+            if kind == "person" and _NATIONAL_DIGITS.fullmatch(number):  # type: ignore[arg-type]
+                parse_national_number(number, today=today)
+            elif kind == "company" and _ENTERPRISE_DIGITS.fullmatch(number):  # type: ignore[arg-type]
+                parse_enterprise_number(number)
+            else:
+                return None
+        parse_national_number(subject, today=today)
+    except DjangoValidationError:
+        return None
+    return Ask(
+        subject=subject,
+        on_behalf_kind=kind,  # type: ignore[arg-type]
+        on_behalf_number=number,
+        service_code=service,
+        role_code=role,
+        assurance=level,
+    )
+
+
 def _catalogue_errors(result: object) -> dict[str, list[str]] | None:
     if result == UNKNOWN_SERVICE:
         return {"service": [_("Unknown service.")]}
@@ -216,11 +271,13 @@ class AnswerSerializer(serializers.Serializer):
 # --- The lean path of the decision endpoints ---------------------------------------------------
 #
 # Services ask on every request that matters, so a well-formed question from a known client is
-# answered without DRF's request cycle (content negotiation, parsers, renderers): the same
-# authentication, the same per-client rate limit, the same validation, the same engine, the same
-# JSON. Anything else (no or a bad key, another content type, a malformed body, an invalid or
-# refused question, a rate limit reached) goes through DRF as before, which gives the usual
-# error answers; nothing is decided twice, since an error never reaches the engine.
+# answered without DRF's request cycle (content negotiation, parsers, renderers) and, through
+# `csam.authz.middleware.DecisionShortcutMiddleware`, without the browser middleware: the same
+# authentication, the same per-client rate limit (counted in the decision's own round trip to
+# the cache), the same validation, the same engine, the same JSON. Anything else (no or a bad
+# key, another content type, a malformed body, an invalid or refused question, a rate limit
+# reached) goes through the whole stack and DRF as before, which gives the usual error answers;
+# nothing is decided twice, since an error never reaches the engine.
 
 
 class _Counted:
@@ -233,27 +290,50 @@ class _Counted:
 
 
 def _lean_client(view: APIView, request: HttpRequest) -> ServiceClient | None:
-    """The service client of a JSON POST whose key checks out and who is within its rates."""
+    """The service client of a JSON POST whose key checks out."""
     if request.method != "POST" or request.content_type != "application/json":
         return None
     if not request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer "):
         return None
-    found = None
-    for authenticator in view.get_authenticators():
-        if authenticator.authenticate_header(request).startswith("Bearer"):  # type: ignore[arg-type]
-            try:
-                found = authenticator.authenticate(request)  # type: ignore[arg-type]
-            except exceptions.AuthenticationFailed:
-                return None
-            break
+    authenticator = _bearer_authenticator(type(view))
+    if authenticator is None:
+        return None
+    try:
+        found = authenticator.authenticate(request)  # type: ignore[arg-type]
+    except exceptions.AuthenticationFailed:
+        return None
     if found is None or not isinstance(found[0], ServiceClient) or not found[0].is_active:
         return None
-    client = found[0]
+    return found[0]
+
+
+# What the lean path uses of a view's DRF set-up, made once per view class: DRF makes its
+# authenticators and throttles anew for each request, and neither keeps anything from one
+# request to the next in what is used here (`authenticate`, `limit_for`).
+
+
+@functools.cache
+def _bearer_authenticator(view_class: type[APIView]) -> Any:
+    for authenticator in view_class().get_authenticators():
+        if authenticator.authenticate_header(None).startswith("Bearer"):  # type: ignore[arg-type]
+            return authenticator
+    return None
+
+
+@functools.cache
+def _throttles(view_class: type[APIView]) -> list[Any]:
+    return view_class().get_throttles()
+
+
+def _lean_limits(view: APIView, request: HttpRequest, client: ServiceClient) -> list[Limit]:
+    """The client's rate limits, counted with the decision's own cache round trip."""
     counted = _Counted(request, client)
-    if not all(throttle.allow_request(counted, view) for throttle in view.get_throttles()):  # type: ignore[arg-type]
-        return None  # DRF counts it again and answers 429
-    request.csam_rate_counted = True  # type: ignore[attr-defined]
-    return client
+    limits = []
+    for throttle in _throttles(type(view)):
+        limit = throttle.limit_for(counted)
+        if limit is not None:
+            limits.append(limit)
+    return limits
 
 
 def _lean_json(payload: object) -> HttpResponse:
@@ -266,11 +346,14 @@ def _lean_asks(client: ServiceClient, questions: object) -> list[Ask] | None:
     if not isinstance(questions, list) or not 1 <= len(questions) <= MAX_BATCH:
         return None
     asks = []
+    today = timezone.localdate()
     for raw in questions:
-        try:
-            ask = _validated_ask(raw)
-        except serializers.ValidationError:
-            return None
+        ask = _plain_ask(raw, today)
+        if ask is None:
+            try:
+                ask = _validated_ask(raw)
+            except serializers.ValidationError:
+                return None
         if not _client_may_ask(client, ask.service_code):
             return None
         asks.append(ask)
@@ -289,7 +372,11 @@ def _lean_answers(view: APIView, request: HttpRequest, batch: bool) -> HttpRespo
     asks = _lean_asks(client, questions)
     if asks is None:
         return None
-    results = answer_asks(asks)
+    try:
+        results = answer_asks(asks, limits=_lean_limits(view, request, client))
+    except LimitReached:
+        return None  # DRF counts it again and answers 429
+    request.csam_rate_counted = True  # type: ignore[attr-defined]
     if not all(isinstance(result, Answer) for result in results):
         return None
     answers = [result.as_dict() for result in results]  # type: ignore[union-attr]
@@ -297,13 +384,21 @@ def _lean_answers(view: APIView, request: HttpRequest, batch: bool) -> HttpRespo
 
 
 class _LeanDecisionView(APIView):
+    """A decision endpoint: `DecisionShortcutMiddleware` answers its well-formed requests."""
+
     lean_batch = False
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = _lean_answers(self, request, self.lean_batch)
-        if response is not None:
-            return response
-        return super().dispatch(request, *args, **kwargs)
+
+def is_lean_decision_view(view_class: object) -> bool:
+    return isinstance(view_class, type) and issubclass(view_class, _LeanDecisionView)
+
+
+def lean_decision_answer(request: HttpRequest, view_class: type[APIView]) -> HttpResponse | None:
+    """The lean answer to a request for ``view_class`` (a decision endpoint), or None when it
+    needs the full request cycle."""
+    if not is_lean_decision_view(view_class):
+        return None
+    return _lean_answers(view_class(), request, view_class.lean_batch)  # type: ignore[attr-defined]
 
 
 MAX_BATCH = 1000

@@ -17,12 +17,13 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import weakref
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -37,8 +38,9 @@ from companies.selectors import (
     new_version,
     person_key,
 )
-from csam.cache import CACHE_UNAVAILABLE, CacheWrite, write_many
+from csam.cache import CACHE_UNAVAILABLE, CacheWrite, read_many, write_many
 from csam.observability.metrics import decisions_observe
+from csam.security.counters import Limit, LimitReached
 from identity.assurance import AssuranceLevel
 from mandates.models import MAX_DEPTH_LIMIT
 
@@ -115,11 +117,10 @@ input (idx, subject, company, mandator, role_id, service_id, domain_id) AS (
 q AS (
     SELECT i.idx, i.role_id, i.service_id, i.domain_id,
         (SELECT p.id FROM identity_person p WHERE p.national_number = i.subject) AS person_id,
-        (SELECT c.id FROM companies_company c WHERE c.enterprise_number = i.company)
-            AS company_id,
+        c.id AS company_id, c.status AS company_status, c.stopped_on AS company_stopped_on,
         (SELECT x.id FROM identity_person x WHERE x.national_number = i.mandator)
             AS mandator_id
-    FROM input i
+    FROM input i LEFT JOIN companies_company c ON c.enterprise_number = i.company
 ),
 chain (idx, id, parent_id, mandatary_person_id, mandatary_company_id, state, valid_from,
        valid_until, accepted_at, ended_at, hops) AS (
@@ -138,9 +139,7 @@ chain (idx, id, parent_id, mandatary_person_id, mandatary_company_id, state, val
     WHERE chain.hops < {MAX_DEPTH_LIMIT} AND {_COVERS}
 )
 SELECT q.idx, 'q', q.person_id, q.company_id, q.mandator_id, {_NULL_INT},
-       (SELECT c.status FROM companies_company c WHERE c.id = q.company_id),
-       (SELECT c.stopped_on FROM companies_company c WHERE c.id = q.company_id),
-       {_NULL_DATE}, {_NULL_TS}, {_NULL_TS}, 0
+       q.company_status, q.company_stopped_on, {_NULL_DATE}, {_NULL_TS}, {_NULL_TS}, 0
 FROM q
 UNION ALL
 SELECT q.idx, 'grant', g.id, {_NULL_INT}, {_NULL_INT}, {_NULL_INT}, g.end_reason,
@@ -203,28 +202,71 @@ def _moment(value: Any) -> dt.datetime | None:
     return moment
 
 
-def _statement_cursor() -> Any:
-    """A cursor for the decision statement. On PostgreSQL it binds the parameters on the server
-    and prepares the statement on its first use on a connection: planning this statement costs
-    more than running it (about 1 ms against 0.2 ms), and its text is the same for every question
-    (one text per batch size, see `_padded`). The rest of the project keeps Django's default
-    cursors.
+def _fetch(db: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The statement's rows, on ``db`` (a Django connection). On PostgreSQL the parameters are
+    bound on the server and the statement is prepared on its first use on a connection: planning
+    this statement costs more than running it (about 1 ms against 0.2 ms), and its text is the
+    same for every question (one text per batch size, see `_padded`). The rest of the project
+    keeps Django's default cursors.
 
     Prepared statements live on one connection, so a transaction-pooling proxy in front of
     PostgreSQL would need its prepared-statement support turned on."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    raw = db.connection
     if raw.prepare_threshold is None:
         # Django turns preparing off for the whole connection (None); a threshold that no query
         # reaches leaves every other query unprepared and lets this cursor ask for it.
         raw.prepare_threshold = 2**31 - 1
-    # Wrapped like Django's own cursors: errors, execute wrappers and query logging still apply.
-    wrapper = _LoggedCursor if connection.queries_logged else CursorWrapper
-    return wrapper(_prepared_cursor_class()(raw), connection)
+    if db.queries_logged or db.execute_wrappers:
+        # Wrapped like Django's own cursors: execute wrappers and query logging apply.
+        wrapper = _LoggedCursor if db.queries_logged else CursorWrapper
+        with wrapper(_prepared_cursor_class()(raw), db) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    # Otherwise what such a wrapper would do, on a cursor kept with the connection (making one
+    # per decision was a tenth of the statement's cost on the client).
+    cursor = _kept_cursors.get(raw)
+    if cursor is None or cursor.closed:
+        cursor = _kept_cursors[raw] = _prepared_cursor_class()(raw)
+    db.validate_no_broken_transaction()
+    with db.wrap_database_errors:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# One kept cursor per psycopg connection, gone with it.
+_kept_cursors: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _run_statement(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The statement's rows. With health checks on (``CONN_HEALTH_CHECKS``), Django checks a
+    kept connection with a ``SELECT 1`` before a request's first query; the statement checks it
+    here instead, for one round trip less per decision: it only reads, so when it fails on a
+    connection found dead it runs once more on a new one. Inside a transaction there is no such
+    retry, and Django's own check applies."""
+    db = connections[DEFAULT_DB_ALIAS]
+    retry = (
+        db.health_check_enabled
+        and not db.health_check_done
+        and db.connection is not None
+        and not db.in_atomic_block
+    )
+    if retry:
+        db.health_check_done = True
+    try:
+        return _fetch(db, sql, params)
+    except (OperationalError, InterfaceError):
+        if not retry or db.is_usable():
+            raise
+        logger.warning("database connection found dead; deciding on a new one")
+        db.close()
+    return _fetch(db, sql, params)
 
 
 class _LoggedCursor(CursorDebugWrapper):
@@ -282,9 +324,7 @@ def gather_facts_many(questions: list[Question]) -> list[Facts]:
         params += [None] * (7 * (rows - len(questions)))
         params = [None if p is None else str(p) for p in params]
     params += [False, True]
-    with _statement_cursor() as cursor:
-        cursor.execute(_statement_text(rows), params)
-        found = cursor.fetchall()
+    found = _run_statement(_statement_text(rows), params)
     all_facts = [Facts() for _ in questions]
     for row in found:
         idx, kind, ident, ref_a, ref_b, ref_c, state, d_from, d_until, t_start, t_end, hops = row
@@ -381,10 +421,15 @@ def _reason(code_message: tuple[str, str]) -> Reason:
     return Reason(code_message[0], _(code_message[1]))
 
 
-def evaluate(question: Question, facts: Facts) -> Answer:
-    """Allow with the path of facts that allows it, or deny with every reason. Deny by default."""
-    at = question.at or timezone.now()
-    day = timezone.localdate(at)
+def evaluate(
+    question: Question, facts: Facts, *, now: tuple[dt.datetime, dt.date] | None = None
+) -> Answer:
+    """Allow with the path of facts that allows it, or deny with every reason. Deny by default.
+    ``now``, when given, is the present moment and its local date (for a batch: one moment)."""
+    if question.at is not None:
+        at, day = question.at, timezone.localdate(question.at)
+    else:
+        at, day = now or _now()
     required = AssuranceLevel(question.role.min_assurance)
     reasons: list[Reason] = []
     path: tuple[dict[str, Any], ...] | None = None
@@ -510,10 +555,18 @@ def decide_question(question: Question) -> Answer:
 
 
 def decide_questions(questions: list[Question]) -> list[Answer]:
-    """Answer many questions with one statement for all of them (set-based), in order."""
+    """Answer many questions with one statement for all of them (set-based), in order; those
+    about the present are all answered as of one moment."""
+    now = _now()
     return [
-        evaluate(q, facts) for q, facts in zip(questions, gather_facts_many(questions), strict=True)
+        evaluate(q, facts, now=now)
+        for q, facts in zip(questions, gather_facts_many(questions), strict=True)
     ]
+
+
+def _now() -> tuple[dt.datetime, dt.date]:
+    moment = timezone.now()
+    return moment, timezone.localdate(moment)
 
 
 # --- Cached answers -------------------------------------------------------------------------------
@@ -550,8 +603,8 @@ def _ask_of(question: Question) -> Ask:
     )
 
 
-def _answer_key(ask: Ask) -> str:
-    moment = ask.at.isoformat() if ask.at else "today:" + timezone.localdate().isoformat()
+def _answer_key(ask: Ask, today: str, language: str) -> str:
+    moment = ask.at.isoformat() if ask.at else today
     material = "|".join(
         [
             ask.subject,
@@ -561,7 +614,7 @@ def _answer_key(ask: Ask) -> str:
             ask.role_code,
             ask.assurance.value,
             moment,
-            get_language() or "",  # the reasons' messages are in the asker's language
+            language,  # the reasons' messages are in the asker's language
         ]
     )
     return "decision:" + hashlib.sha256(material.encode()).hexdigest()
@@ -576,14 +629,21 @@ def _version_keys(ask: Ask) -> list[str]:
     return keys
 
 
-def answer_asks(asks: list[Ask], *, roles: list[CatalogueRole] | None = None) -> list[Answer | str]:
+def answer_asks(
+    asks: list[Ask],
+    *,
+    roles: list[CatalogueRole] | None = None,
+    limits: Sequence[Limit] = (),
+) -> list[Answer | str]:
     """The answers to ``asks``, in order; `UNKNOWN_SERVICE` or `UNKNOWN_ROLE` for an ask whose
     codes the catalogue does not hold (``roles``, when given, are the asks' roles already looked
-    up).
+    up). ``limits`` are rate limits to count this call against in the same round trip; one
+    reached raises `LimitReached` before anything is decided.
 
     One round trip to the cache reads the catalogue's version, the rights version of every party
-    and every cached answer; one statement answers all the asks that missed; one more round trip
-    stores their answers. An answer is stored with the versions it was computed under and served
+    and every cached answer; one statement answers all the asks that missed; their answers are
+    then sent to the cache without waiting (`csam.cache.RedisCache.send_many`): a lost write
+    only costs a later miss. An answer is stored with the versions it was computed under and served
     only while they are still current: any change to the catalogue or to a party's rights gives
     a new version (after commit), so the very next decision reads the database.
 
@@ -594,16 +654,24 @@ def answer_asks(asks: list[Ask], *, roles: list[CatalogueRole] | None = None) ->
     """
     if not asks:
         return []
-    answer_keys = [_answer_key(ask) for ask in asks]
-    version_keys = sorted({key for ask in asks for key in _version_keys(ask)})
+    today, language = "today:" + timezone.localdate().isoformat(), get_language() or ""
+    answer_keys = [_answer_key(ask, today, language) for ask in asks]
+    parties = [_version_keys(ask) for ask in asks]
+    version_keys = sorted({key for keys in parties for key in keys})
     try:
-        found = cache.get_many([CATALOGUE_VERSION_KEY, *version_keys, *answer_keys])
+        found, counts = read_many(
+            [CATALOGUE_VERSION_KEY, *version_keys, *answer_keys], [lim.counter for lim in limits]
+        )
         cache_up = True
     except CACHE_UNAVAILABLE as error:
         # Fail safe: with the cache down every answer comes from the database (new versions
-        # below read the catalogue again too) and nothing is stored.
+        # below read the catalogue again too) and nothing is stored. Rate limits fail open, as
+        # everywhere (see `csam.security.counters.window_hit`).
         logger.warning("decision cache unreachable, deciding from the database: %s", error)
-        found, cache_up = {}, False
+        found, counts, cache_up = {}, [], False
+    for limit, count in zip(limits, counts, strict=False):
+        if count > limit.limit:
+            raise LimitReached(limit.retry_after)
     made: dict[str, str] = {}
 
     def version(key: str) -> str:
@@ -631,7 +699,7 @@ def answer_asks(asks: list[Ask], *, roles: list[CatalogueRole] | None = None) ->
                 results.append(UNKNOWN_ROLE)
                 continue
             role = found_role
-        tag = (catalogue_version, *(version(key) for key in _version_keys(ask)))
+        tag = (catalogue_version, *(version(key) for key in parties[index]))
         cached = found.get(answer_keys[index])
         if (
             isinstance(cached, tuple)
@@ -661,7 +729,7 @@ def answer_asks(asks: list[Ask], *, roles: list[CatalogueRole] | None = None) ->
         writes.append((answer_keys[index], (tag, answer), ttl, False))
     if cache_up:
         try:
-            write_many(writes)
+            write_many(writes, wait=False)
         except CACHE_UNAVAILABLE as error:
             logger.warning("decision cache unreachable, answers not stored: %s", error)
     decisions_observe(results, from_database=misses)

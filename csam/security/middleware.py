@@ -97,6 +97,17 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
+def _size_limit(request: HttpRequest) -> int | None:
+    multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+    return settings.REQUEST_MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def request_within_size_limit(request: HttpRequest) -> bool:
+    """Whether `RequestSizeLimitMiddleware` lets the request through."""
+    limit = _size_limit(request)
+    return limit is None or _content_length(request) <= limit
+
+
 class RequestSizeLimitMiddleware:
     """Refuse a request whose declared body is over the limit with 413, before anything reads it.
 
@@ -111,10 +122,7 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
-        limit = (
-            settings.REQUEST_MAX_UPLOAD_SIZE if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        )
+        limit = _size_limit(request)
         if limit is not None and _content_length(request) > limit:
             return request_too_large(request, limit=limit)
         return self.get_response(request)

@@ -9,6 +9,7 @@ message and a ``Retry-After`` header.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from rest_framework.request import Request
@@ -16,12 +17,13 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from companies.models import ServiceClient
-from csam.security.counters import address_bucket, window_hit
+from csam.security.counters import Limit, address_bucket, window_hit, window_limit
 from identity.services import client_ip
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+@functools.lru_cache(maxsize=64)
 def parse_rate(rate: str | None) -> tuple[int, int] | None:
     """``"600/minute"`` → (600, 60). None, "" or "off" → None (no limit)."""
     if rate is None or rate.strip().lower() in {"", "off", "none"}:
@@ -43,17 +45,33 @@ class _WindowRateThrottle(BaseThrottle):
         """Whom to count this request against; None when this throttle does not apply."""
         raise NotImplementedError
 
-    def allow_request(self, request: Request, view: Any) -> bool:
+    def _rate_and_name(self, request: Request) -> tuple[int, int, str] | None:
         rate = parse_rate(api_settings.DEFAULT_THROTTLE_RATES.get(self.scope))
         if rate is None:
-            return True
+            return None
         key = self.caller_key(request)
         if key is None:
+            return None
+        return rate[0], rate[1], f"api:{self.scope}:{key}"
+
+    def limit_for(self, request: Request) -> Limit | None:
+        """This request's limit, for a caller that counts the request itself along with its
+        own cache reads (the decision endpoints' lean path); None when this throttle does not
+        apply."""
+        found = self._rate_and_name(request)
+        if found is None:
+            return None
+        limit, period, name = found
+        return window_limit(name, window=period, limit=limit)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        found = self._rate_and_name(request)
+        if found is None:
             return True
         if getattr(getattr(request, "_request", request), "csam_rate_counted", False):
             return True  # counted once already, by the decision endpoints' lean path
-        limit, period = rate
-        window = window_hit(f"api:{self.scope}:{key}", window=period)
+        limit, period, name = found
+        window = window_hit(name, window=period)
         if window.count <= limit:
             return True
         self._wait = window.retry_after

@@ -8,42 +8,12 @@ from django.utils import timezone
 
 import pytest
 
-from companies.services import service_client_create
 from mandates.services import mandate_accept, mandate_propose
 from tests.companies.conftest import acting
 from tests.factories.companies import GrantFactory, LegalRepresentativeFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/decisions/"
-
-
-@pytest.fixture
-def key(world):
-    _client, key = service_client_create(
-        name="VAT backend",
-        organisation=world.vat.service.owner,
-        services=[world.vat.service],
-        actor_label="staff",
-    )
-    return key
-
-
-@pytest.fixture
-def api(client, key):
-    def call(method, url, data=None, **extra):
-        return (
-            getattr(client, method)(
-                url,
-                data,
-                content_type="application/json",
-                HTTP_AUTHORIZATION=f"Bearer {key}",
-                **extra,
-            )
-            if method == "post"
-            else client.get(url, data, HTTP_AUTHORIZATION=f"Bearer {key}")
-        )
-
-    return call
 
 
 def body(world, subject, on_behalf=None, **kw):

@@ -2,6 +2,9 @@
 were computed under, the catalogue kept per process, the statement prepared once per connection
 on PostgreSQL, and every cache write of a decision made in one round trip."""
 
+import shutil
+import time
+
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,10 +21,11 @@ from csam.authz.decisions import (
     decide_cached,
     decide_questions,
 )
-from csam.cache import RedisCache, write_many
+from csam.cache import CACHE_UNAVAILABLE, Counter, RedisCache, read_many, write_many
 from identity.assurance import AssuranceLevel
 from tests.authz.test_decisions import company_q
 from tests.factories.companies import GrantFactory
+from tests.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +145,105 @@ def test_prepared_statement_is_logged_with_its_values(world):
         decide_questions([question])
     assert len(queries) == 1
     assert world.bob.person.national_number in queries[0]["sql"]
+
+
+needs_redis_server = pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs redis-server"
+)
+
+
+def _eventually(read, expected, seconds=2.0):
+    """Writes sent without waiting land a moment later."""
+    deadline = time.monotonic() + seconds
+    while (found := read()) != expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return found
+
+
+def test_write_many_without_waiting_adds_only_where_free_and_sets_in_any_case():
+    cache.set("s-added", "old", None)
+    cache.set("s-set", "old", None)
+    write_many(
+        [
+            ("s-added", "new", None, True),
+            ("s-free", "new", None, True),
+            ("s-set", "new", 60, False),
+        ],
+        wait=False,
+    )
+    expected = {"s-added": "old", "s-free": "new", "s-set": "new"}
+    assert _eventually(lambda: cache.get_many(list(expected)), expected) == expected
+
+
+def test_read_many_counts_each_counter_and_reads_the_keys():
+    cache.set("r-a", ("a", 1), 60)
+    counters = [Counter("r-count-1", 60), Counter("r-count-2", 60)]
+    assert read_many(["r-a", "r-missing"], counters) == ({"r-a": ("a", 1)}, [1, 1])
+    assert read_many([], counters[:1]) == ({}, [2])
+    assert read_many(["r-a"]) == ({"r-a": ("a", 1)}, [])
+
+
+@pytest.mark.skipif(not isinstance(caches["default"], RedisCache), reason="needs Redis")
+def test_read_many_gives_a_counter_its_expiry():
+    read_many([], [Counter("r-expiring", 61)])
+    backend = caches["default"]
+    client = backend._cache.get_client()
+    assert 0 < client.ttl(backend.make_and_validate_key("r-expiring")) <= 61
+
+
+@needs_redis_server
+def test_writes_without_waiting_resume_after_redis_restarts():
+    server = PrivateRedis()
+    server.start()
+    try:
+        backend = RedisCache(server.url, {})
+        backend.send_many([("w-1", "one", None, False)])
+        assert _eventually(lambda: backend.get("w-1"), "one") == "one"
+        server.stop()
+        with pytest.raises(CACHE_UNAVAILABLE):
+            for _ in range(50):  # the first sends may still reach the closed socket's buffer
+                backend.send_many([("w-lost", "x", None, False)])
+                time.sleep(0.01)
+        server.start()
+        backend.send_many([("w-2", "two", None, False)])
+        assert _eventually(lambda: backend.get("w-2"), "two") == "two"
+        # Still no replies on that connection: a reply left unread would show as output memory.
+        clients = backend._cache.get_client().client_list()
+        assert all(int(c["omem"]) == 0 and int(c.get("tot-mem", 0)) < 1 << 20 for c in clients)
+        backend.send_many([("w-3", "three", None, False)] * 200)
+        assert _eventually(lambda: backend.get("w-3"), "three") == "three"
+    finally:
+        server.stop()
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_statement_runs_again_on_a_new_connection_when_the_kept_one_died(world):
+    """With health checks on, the statement stands in for Django's check: the dead connection
+    is replaced and the question answered, with no ``SELECT 1`` on a live one."""
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    question = company_q(world, world.bob)
+    connection.ensure_connection()
+    import psycopg
+
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    connection.health_check_enabled, was = True, connection.health_check_enabled
+    connection.health_check_done = False
+    try:
+        assert decide_questions([question])[0].allowed
+        connection.health_check_done = False
+        with CaptureQueriesContext(connection) as queries:
+            assert decide_questions([question])[0].allowed
+        assert len(queries) == 1  # the statement, no SELECT 1
+    finally:
+        connection.health_check_enabled = was
+
+
+def test_read_many_counts_on_other_backends_too(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rm"}
+    }
+    caches["default"].set("l-a", 1)
+    assert read_many(["l-a", "l-b"], [Counter("l-count", 60)]) == ({"l-a": 1}, [1])
+    assert read_many([], [Counter("l-count", 60)]) == ({}, [2])
