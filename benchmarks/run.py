@@ -346,7 +346,7 @@ def _count_queries(key: str, pool: list[dict[str, Any]], redis_url: str, n: int)
     from django.test.utils import CaptureQueriesContext
 
     from companies.selectors import catalogue_role
-    from csam.authz.apis import _validated_ask
+    from csam.authz.apis.questions import _validated_ask
     from csam.authz.decisions import Question, decide_cached
 
     forget_cache(redis_url)

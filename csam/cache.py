@@ -13,6 +13,7 @@ connections of the process's own (see `_OwnConnection`).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -28,6 +29,10 @@ try:
     import hiredis
 except ImportError:  # pragma: no cover - a dependency; the client's packer does without
     hiredis = None
+
+logger = logging.getLogger(__name__)
+
+_UNREADABLE = object()
 
 # What a cache call raises while Redis is down or unreachable. The cache only ever speeds things
 # up: callers that catch these go on without it (read from the database, skip the write).
@@ -139,13 +144,20 @@ class RedisCache(DjangoRedisCache):
         counts = [int(count) for count in replies[1 : 2 * len(counters) : 2]]
         if not keys:
             return {}, counts
-        loads = self._cache._serializer.loads
-        found = {
-            key: loads(value)
-            for key, value in zip(keys, replies[-1], strict=True)
-            if value is not None
-        }
+        found = {}
+        for key, value in zip(keys, replies[-1], strict=True):
+            if value is not None and (loaded := self._loaded(key, value)) is not _UNREADABLE:
+                found[key] = loaded
         return found, counts
+
+    def _loaded(self, key: str, value: bytes) -> Any:
+        """The value, or `_UNREADABLE` for one this code cannot read back (written by another
+        release, whose classes moved or changed): a miss, not an error."""
+        try:
+            return self._cache._serializer.loads(value)
+        except Exception as error:  # noqa: BLE001 - any failure to unpickle is a miss
+            logger.warning("cache value of %s unreadable, taken as missing: %r", key, error)
+            return _UNREADABLE
 
     def send_many(self, writes: list[CacheWrite]) -> None:
         """`write_many` without waiting for Redis: the writes go on a connection Redis does not

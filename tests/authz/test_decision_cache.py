@@ -247,3 +247,13 @@ def test_read_many_counts_on_other_backends_too(settings):
     caches["default"].set("l-a", 1)
     assert read_many(["l-a", "l-b"], [Counter("l-count", 60)]) == ({"l-a": 1}, [1])
     assert read_many([], [Counter("l-count", 60)]) == ({}, [2])
+
+
+@pytest.mark.skipif(not isinstance(caches["default"], RedisCache), reason="needs Redis")
+def test_a_value_that_cannot_be_read_back_is_a_miss():
+    """A value written by another release (its classes moved or changed) is not an error."""
+    backend = caches["default"]
+    client = backend._cache.get_client(write=True)
+    client.set(backend.make_key("u-bad"), b"\x80\x05not a pickle")
+    cache.set("u-good", "ok")
+    assert read_many(["u-bad", "u-good"]) == ({"u-good": "ok"}, [])

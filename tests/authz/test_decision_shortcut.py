@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from csam.authz.apis import _plain_ask, _validated_ask
+from csam.authz.apis.questions import _plain_ask, _validated_ask
 from tests.authz.test_decision_apis import URL, body
 from tests.factories.companies import GrantFactory
 
@@ -48,7 +48,7 @@ def test_plain_question_is_answered_without_the_session_middleware(api, world, m
 
 
 def test_shortcut_answers_carry_the_headers_of_the_whole_stack(api, world, monkeypatch):
-    from csam.authz import apis
+    from csam.authz.apis import lean as apis
 
     question = plain(world, world.bob)
     short = api("post", URL, question, HTTP_ACCEPT_LANGUAGE="nl")
