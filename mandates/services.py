@@ -167,16 +167,21 @@ def _record(actor: Any, mandate: Mandate, kind: str, before: dict[str, Any] | No
         actor=getattr(actor, "person", None),
         acting_for=getattr(actor, "company", None),
     )
-    tenant = mandate.mandator_company or mandate.mandatary_company
-    audit_act(
-        actor=actor,
-        action=f"mandates.{kind}",
-        tenant_id=tenant.pk if tenant else None,
-        object_type="mandate",
-        object_id=mandate.pk,
-        before=before,
-        after=mandate_snapshot(mandate),
-    )
+    # Each company party sees the act in its own history and audit export: a mandate between two
+    # companies is recorded once for each, saying which side that company is on.
+    sides = [("mandator", mandate.mandator_company), ("mandatary", mandate.mandatary_company)]
+    companies = [(side, company) for side, company in sides if company is not None]
+    for side, company in companies or [("", None)]:
+        audit_act(
+            actor=actor,
+            action=f"mandates.{kind}",
+            tenant_id=company.pk if company else None,
+            object_type="mandate",
+            object_id=mandate.pk,
+            before=before,
+            after=mandate_snapshot(mandate),
+            extra={"company_side": side} if len(companies) > 1 else None,
+        )
     # Through the outbox: the notice commits with the change and survives a broker outage.
     outbox_send("mandates.tasks.mandate_notify", mandate_id=mandate.pk, event=kind)
 

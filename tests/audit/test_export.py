@@ -16,6 +16,7 @@ from companies.services import grant_create
 from csam.audit.models import AuditEvent
 from csam.audit.services import audit_record
 from identity.models import User
+from mandates.models import MandateState
 from tests.companies.conftest import acting
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +83,30 @@ def test_audit_export_holds_grant_made_while_acting_for_company(world):
     assert all(r["tenant_id"] == world.provider.pk for r in records)
     # The national register number of the new collaborator is nowhere in the export.
     assert NEWCOMER not in json.dumps(records)
+
+
+@pytest.mark.parametrize("side", ["mandator", "mandatary"])
+def test_audit_export_holds_a_mandate_between_companies_for_both(world, side):
+    from tests.mandates.helpers import company_mandate
+
+    mandate = company_mandate(world, MandateState.ACCEPTED)
+    company = world.client if side == "mandator" else world.provider
+    records = jsonl(
+        export(
+            "--since",
+            today(),
+            "--until",
+            today(),
+            "--company",
+            company.enterprise_number,
+            "--format",
+            "jsonl",
+        )
+    )
+    mine = [r for r in records if r["object_type"] == "mandate"]
+    assert [r["action"] for r in mine] == ["mandates.proposed", "mandates.accepted"]
+    assert all(r["object_id"] == str(mandate.pk) for r in mine)
+    assert all(r["data"]["company_side"] == side for r in mine)
 
 
 def test_audit_export_holds_every_company_when_no_company_given(company_a, company_b):
