@@ -1,60 +1,34 @@
-"""The local eID signer ("agent"): a small HTTP server on the citizen's own computer.
-
-The log-in page cannot reach a card reader, so the citizen runs ``python manage.py eid_agent``
-next to the browser. The page asks the portal for a challenge, hands challenge and PIN to the
-agent, and sends the certificate and signature the card returns to the portal. The PIN goes from
-the page to this process and on to the card's PKCS#11 module, nowhere else: the agent never logs
-it, never echoes it in a response and never keeps it after the request.
-
-Endpoints (JSON in and out):
-
-- ``GET /v1/status`` -> ``{"cards": <number of eID cards present>}`` (only the chosen card when the
-  agent was started with a card serial).
-- ``POST /v1/sign`` with ``{"challenge": "<base64 of 32..1024 bytes>", "pin": "<4..12 digits>"}``
-  -> ``{"certificate": "<base64 DER>", "signature": "<base64>", "key_type": "rsa"|"ec"}``, through
-  `identity.eid.pkcs11.sign_challenge`.
-- Every error -> ``{"code": ..., "message": ...}``: 400 bad input, 401 wrong PIN (the message says
-  when tries run low), 403 refused host or origin, 404, 405, 409 several cards, 411, 413 body over
-  8 KiB, 415 not JSON, 423 PIN blocked, 502 other card failure, 503 no reader or no card.
-  Messages are translated into the language of the request's ``Accept-Language`` header (the
-  page sends its own language), among ``settings.LANGUAGES``.
-
-Who may talk to it, and why each check exists:
-
-- It listens on 127.0.0.1 only (`build_agent_server` refuses any other address): nothing on the
-  network may ask the card for a signature.
-- Every request must carry an ``Origin`` that is one of ``EID_AGENT_ALLOWED_ORIGINS`` (default:
-  the origin of ``PORTAL_BASE_URL``). Browsers set ``Origin`` on cross-origin requests and pages
-  cannot forge it, so any other web site the citizen visits is refused (403), and so is a request
-  without ``Origin``. The answer names the one allowed origin, never ``*``.
-- The ``Host`` header must name the loopback address and our port: a page on a hostile domain
-  that resolves to 127.0.0.1 (DNS rebinding) sends its own host name and is refused.
-- ``POST /v1/sign`` requires ``Content-Type: application/json``, which makes every browser send a
-  CORS preflight first; the preflight is answered only for allowed origins, with
-  ``Access-Control-Allow-Private-Network: true`` for Chrome's Private Network Access.
-
-The settings are read when the server is built (`build_agent_server`), so a test can change them
-with pytest-django's ``settings`` fixture first.
-"""
+"""Answering one request: host and origin checks, the endpoints, and JSON answers."""
 
 import base64
 import binascii
 import json
 import logging
 import re
-import socketserver
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import urlsplit
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from identity.eid.agent.protocol import (
+    CHALLENGE_MAX_BYTES,
+    CHALLENGE_MIN_BYTES,
+    DISCARD_LIMIT_BYTES,
+    LOOPBACK_HOST_NAMES,
+    MAX_BODY_BYTES,
+    PIN_PATTERN,
+    PREFLIGHT_MAX_AGE,
+    ROUTES,
+    SOCKET_TIMEOUT_SECONDS,
+    STATUS_PATH,
+    AgentRefusal,
+    normalise_origin,
+)
 from identity.eid.exceptions import (
     CardError,
     EidError,
@@ -68,29 +42,11 @@ from identity.eid.exceptions import (
 )
 from identity.eid.pkcs11 import list_cards, sign_challenge
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from identity.eid.agent.server import AgentServer
 
-DEFAULT_PORT = 38470
-LOOPBACK = "127.0.0.1"
-# Host names a browser may use for the agent; see the DNS rebinding check in the docstring.
-LOOPBACK_HOST_NAMES = frozenset({"127.0.0.1", "localhost"})
-MAX_BODY_BYTES = 8 * 1024
-# A refused body up to this size is read and dropped so the client gets our answer (see
-# `AgentRequestHandler._discard_unread_body`); a larger one is cut off.
-DISCARD_LIMIT_BYTES = 64 * 1024
-CHALLENGE_MIN_BYTES = 32
-CHALLENGE_MAX_BYTES = 1024
-# ASCII digits only: ``\d`` would also match other scripts' digits, which no card accepts.
-PIN_PATTERN = re.compile(r"[0-9]{4,12}")
-STATUS_PATH = "/v1/status"
-SIGN_PATH = "/v1/sign"
-# The methods each path answers, also announced in preflight answers and 405 responses.
-ROUTES: dict[str, str] = {STATUS_PATH: "GET", SIGN_PATH: "POST"}
-# Preflight answers may be cached this long by the browser (seconds).
-PREFLIGHT_MAX_AGE = 600
-# How long a connection may stay silent while we read the request: a stalled client must not hold
-# a thread. Signing itself (a pinpad may take long) is not limited by this.
-SOCKET_TIMEOUT_SECONDS = 15
+# Records carry the package's name, ``identity.eid.agent``, whichever submodule logs.
+logger = logging.getLogger(__package__)
 
 # The HTTP status for each card error; the first matching class wins, so subclasses come first.
 _CARD_ERROR_STATUS: tuple[tuple[type[EidError], HTTPStatus], ...] = (
@@ -104,68 +60,6 @@ _CARD_ERROR_STATUS: tuple[tuple[type[EidError], HTTPStatus], ...] = (
     (CardError, HTTPStatus.BAD_GATEWAY),
     (EidError, HTTPStatus.BAD_GATEWAY),
 )
-
-
-class AgentRefusal(Exception):
-    """A request the agent answers with an error: HTTP status, stable code, translatable message.
-
-    The message never holds the PIN or anything else the request carried.
-    """
-
-    def __init__(self, status: HTTPStatus, code: str, message: Promise | str) -> None:
-        self.status = status
-        self.code = code
-        self.message = message
-        super().__init__(code)
-
-
-# --- Settings and origins -------------------------------------------------------------------------
-
-
-def normalise_origin(value: str) -> str:
-    """The ASCII serialisation of a web origin (``scheme://host[:port]``) as browsers send it.
-
-    Accepts a base URL with a path (``https://portal.example/`` -> ``https://portal.example``),
-    lowercases scheme and host, drops the scheme's default port. Raises ``ValueError`` for anything
-    that is not an http(s) URL with a host, including ``*`` and ``null``.
-    """
-    parts = urlsplit(value.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise ValueError(f"not an http(s) origin: {value!r}")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(f"an origin has no user name or password: {value!r}")
-    host = parts.hostname
-    if not host:
-        raise ValueError(f"an origin needs a host: {value!r}")
-    port = parts.port  # raises ValueError on a port that is not a number
-    if ":" in host:  # IPv6 literals keep their brackets in an origin
-        host = f"[{host}]"
-    default_port = 443 if scheme == "https" else 80
-    return f"{scheme}://{host}" if port in (None, default_port) else f"{scheme}://{host}:{port}"
-
-
-def configured_allowed_origins() -> tuple[str, ...]:
-    """The origins whose pages may use the agent (``EID_AGENT_ALLOWED_ORIGINS``), normalised.
-
-    Defaults to the origin of ``PORTAL_BASE_URL``. Raises ``ImproperlyConfigured`` when the
-    setting is a bare string, empty, or holds something that is not an origin (``*`` included):
-    an agent open to every site would sign for any page the citizen visits.
-    """
-    value = getattr(settings, "EID_AGENT_ALLOWED_ORIGINS", [settings.PORTAL_BASE_URL])
-    if isinstance(value, str):
-        raise ImproperlyConfigured("EID_AGENT_ALLOWED_ORIGINS must be a list of origins.")
-    return _normalised_origins(value)
-
-
-def _normalised_origins(values: Iterable[str]) -> tuple[str, ...]:
-    try:
-        origins = tuple(dict.fromkeys(normalise_origin(str(v)) for v in values))
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"EID_AGENT_ALLOWED_ORIGINS: {exc}") from None
-    if not origins:
-        raise ImproperlyConfigured("EID_AGENT_ALLOWED_ORIGINS must name at least one origin.")
-    return origins
 
 
 def _negotiated_language(accept_language: str | None) -> str:
@@ -191,95 +85,10 @@ def _negotiated_language(accept_language: str | None) -> str:
     return settings.LANGUAGE_CODE
 
 
-# --- The server -----------------------------------------------------------------------------------
-
-
-class AgentServer(ThreadingHTTPServer):
-    """The agent's HTTP server, bound to 127.0.0.1; one thread per request.
-
-    It keeps what every request needs: the PKCS#11 module, an optional card serial and the allowed
-    origins. Signing calls are serialised by `identity.eid.pkcs11` itself.
-    """
-
-    daemon_threads = True  # a hung request must not keep the process alive on Ctrl+C
-
-    def __init__(
-        self,
-        port: int,
-        *,
-        allowed_origins: tuple[str, ...],
-        module_path: str | None,
-        card_serial: str | None,
-    ) -> None:
-        self.allowed_origins = allowed_origins
-        self.module_path = module_path
-        self.card_serial = card_serial
-        super().__init__((LOOPBACK, port), AgentRequestHandler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind also looks up the host's FQDN, a DNS query we do not need.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name = LOOPBACK
-        self.server_port = int(self.server_address[1])
-
-    @property
-    def port(self) -> int:
-        """The port listened on (the real one when built with port 0)."""
-        return self.server_port
-
-    @property
-    def url(self) -> str:
-        """The base URL pages use to reach the agent."""
-        return f"http://{LOOPBACK}:{self.server_port}"
-
-
-def build_agent_server(
-    *,
-    host: str = LOOPBACK,
-    port: int = DEFAULT_PORT,
-    module_path: str | None = None,
-    card_serial: str | None = None,
-    allowed_origins: Sequence[str] | None = None,
-) -> AgentServer:
-    """Bind the agent to ``host:port`` and return it, not yet serving (call ``serve_forever``).
-
-    ``host`` must be ``127.0.0.1``: any other address raises ``ImproperlyConfigured`` before a
-    socket is opened. ``port`` 0 picks a free port (tests). ``module_path`` defaults to
-    ``EID_PKCS11_MODULE``; ``card_serial`` picks a card when several are inserted;
-    ``allowed_origins`` defaults to `configured_allowed_origins`. Raises ``OSError`` when the
-    port is taken.
-    """
-    # Why: "localhost" may resolve to another address and 0.0.0.0 listens on every interface;
-    # only the loopback address keeps the card out of the network's reach.
-    if host != LOOPBACK:
-        raise ImproperlyConfigured(f"The eID agent listens on {LOOPBACK} only, not on {host!r}.")
-    origins = (
-        configured_allowed_origins()
-        if allowed_origins is None
-        else _normalised_origins(allowed_origins)
-    )
-    return AgentServer(
-        port, allowed_origins=origins, module_path=module_path, card_serial=card_serial
-    )
-
-
-def serve(server: AgentServer) -> None:
-    """Serve until interrupted (Ctrl+C), then close the socket."""
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        logger.info("eID agent stopped.")
-    finally:
-        server.server_close()
-
-
-# --- Requests -------------------------------------------------------------------------------------
-
-
 class AgentRequestHandler(BaseHTTPRequestHandler):
     """Answers one request. Check order: host, origin, route; then the endpoint's own checks."""
 
-    server: AgentServer
+    server: "AgentServer"
     server_version = "csam-eid-agent/1"
     sys_version = ""
     timeout = SOCKET_TIMEOUT_SECONDS
