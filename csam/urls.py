@@ -42,6 +42,7 @@ from mandates.apis import (
     MandateRevokeApi,
     MandatesApi,
     MandateSubdelegateApi,
+    MandateWithdrawApi,
 )
 
 api_v1 = [
@@ -108,6 +109,11 @@ api_v1 = [
     path("mandates/<int:mandate_id>/accept/", MandateAcceptApi.as_view(), name="mandate_accept"),
     path("mandates/<int:mandate_id>/refuse/", MandateRefuseApi.as_view(), name="mandate_refuse"),
     path("mandates/<int:mandate_id>/revoke/", MandateRevokeApi.as_view(), name="mandate_revoke"),
+    path(
+        "mandates/<int:mandate_id>/withdraw/",
+        MandateWithdrawApi.as_view(),
+        name="mandate_withdraw",
+    ),
     path(
         "mandates/<int:mandate_id>/subdelegate/",
         MandateSubdelegateApi.as_view(),

@@ -26,6 +26,7 @@ class MandateState(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
     REFUSED = "refused", _("refused")
     REVOKED = "revoked", _("revoked")
+    WITHDRAWN = "withdrawn", _("withdrawn")
     EXPIRED = "expired", _("expired")
 
 
@@ -192,6 +193,7 @@ class MandateEventKind(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
     REFUSED = "refused", _("refused")
     REVOKED = "revoked", _("revoked")
+    WITHDRAWN = "withdrawn", _("withdrawn by the mandatary")
     EXPIRED = "expired", _("expired")
     ENDED_WITH_PARENT = "ended_with_parent", _("ended with the mandate it came from")
     REMINDED = "reminded", _("expiry reminder sent")

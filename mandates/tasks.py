@@ -4,6 +4,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from celery import shared_task
 
@@ -16,15 +17,17 @@ from mandates.services import mandates_expire
 
 REMINDER_DAYS = 14
 
+# Translated when a notice is written, in each reader's language.
 _SUBJECTS = {
-    "proposed": "A mandate is proposed to you",
-    "requested": "A mandate is requested from you",
-    "accepted": "A mandate has been accepted",
-    "refused": "A mandate has been refused",
-    "revoked": "A mandate has been revoked",
-    "expired": "A mandate has expired",
-    "ended_with_parent": "A mandate has ended with the mandate it came from",
-    "reminded": "A mandate expires soon",
+    "proposed": gettext_noop("A mandate is proposed to you"),
+    "requested": gettext_noop("A mandate is requested from you"),
+    "accepted": gettext_noop("A mandate has been accepted"),
+    "refused": gettext_noop("A mandate has been refused"),
+    "revoked": gettext_noop("A mandate has been revoked"),
+    "withdrawn": gettext_noop("A mandatary has withdrawn from a mandate"),
+    "expired": gettext_noop("A mandate has expired"),
+    "ended_with_parent": gettext_noop("A mandate has ended with the mandate it came from"),
+    "reminded": gettext_noop("A mandate expires soon"),
 }
 
 

@@ -38,6 +38,11 @@ urlpatterns = [
     path("<int:mandate_id>/accept/", views.MandateActView.as_view(act="accept"), name="accept"),
     path("<int:mandate_id>/refuse/", views.MandateActView.as_view(act="refuse"), name="refuse"),
     path("<int:mandate_id>/revoke/", views.MandateActView.as_view(act="revoke"), name="revoke"),
+    path(
+        "<int:mandate_id>/withdraw/",
+        views.MandateActView.as_view(act="withdraw"),
+        name="withdraw",
+    ),
     # Passing authority on needs the eID card, like the act itself (the engine says so too).
     *_wizard("subdelegate", required_assurance=AssuranceLevel.HIGH),
 ]

@@ -21,6 +21,7 @@ class Action(StrEnum):
     MANDATES_ACCEPT = "mandates.accept"
     MANDATES_REFUSE = "mandates.refuse"
     MANDATES_REVOKE = "mandates.revoke"
+    MANDATES_WITHDRAW = "mandates.withdraw"
     GOVERNANCE_RECORD_MEETING = "governance.record_meeting"
     GOVERNANCE_RECORD_DECISION = "governance.record_decision"
     GOVERNANCE_MANAGE_APPLICATIONS = "governance.manage_applications"
@@ -48,6 +49,7 @@ REQUIRED_ASSURANCE: dict[Action, AssuranceLevel] = {
     Action.MANDATES_ACCEPT: AssuranceLevel.HIGH,
     Action.MANDATES_REFUSE: AssuranceLevel.SUBSTANTIAL,
     Action.MANDATES_REVOKE: AssuranceLevel.SUBSTANTIAL,
+    Action.MANDATES_WITHDRAW: AssuranceLevel.SUBSTANTIAL,
     # Governance: a recorded decision changes who is a member and who sits where, and cannot be
     # changed afterwards, so recording one needs the eID card. The public register needs no
     # action at all (it is public).

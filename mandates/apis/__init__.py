@@ -1,5 +1,5 @@
-"""Mandates API: the caller's party lists, proposes, requests, accepts, refuses, revokes and
-sub-delegates mandates.
+"""Mandates API: the caller's party lists, proposes, requests, accepts, refuses, revokes,
+withdraws from and sub-delegates mandates.
 
 The party is the person acting in their own name, or the company they act for, resolved from
 the session into ``request.acting`` (`mandate_viewer_party`); a party id never comes from the
@@ -9,7 +9,12 @@ actor (``code: step_up_required`` when only the level of assurance is missing: a
 sub-delegating need the eID card), 409 from the wrong state, 400 with messages per field.
 """
 
-from mandates.apis.acts import MandateAcceptApi, MandateRefuseApi, MandateRevokeApi
+from mandates.apis.acts import (
+    MandateAcceptApi,
+    MandateRefuseApi,
+    MandateRevokeApi,
+    MandateWithdrawApi,
+)
 from mandates.apis.creation import MandateRequestApi, MandateSubdelegateApi
 from mandates.apis.reads import MandateRetrieveApi
 from mandates.apis.routes import MandatesApi
@@ -20,6 +25,7 @@ __all__ = [
     "MandateRequestApi",
     "MandateRetrieveApi",
     "MandateRevokeApi",
+    "MandateWithdrawApi",
     "MandatesApi",
     "MandateSubdelegateApi",
 ]

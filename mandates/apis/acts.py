@@ -1,4 +1,4 @@
-"""The acts on one of the party's mandates: accept, refuse, revoke."""
+"""The acts on one of the party's mandates: accept, refuse, revoke, withdraw."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from rest_framework.response import Response
 
 from mandates.apis._common import CONFLICT, NOT_FOUND, REFUSED, MandateApi, MandateDetailSerializer
 from mandates.models import Mandate
-from mandates.services import mandate_accept, mandate_refuse, mandate_revoke
+from mandates.services import mandate_accept, mandate_refuse, mandate_revoke, mandate_withdraw
 
 
 class _MandateActApi(MandateApi):
-    """Accept, refuse or revoke one of the party's mandates."""
+    """Accept, refuse, revoke or withdraw from one of the party's mandates."""
 
     act: ClassVar[Callable[..., Mandate]]
 
@@ -64,6 +64,18 @@ class MandateRevokeApi(_MandateActApi):
         "mandates_revoke",
         "The mandator ends a proposed or accepted mandate at once, with everything "
         "sub-delegated from it; level substantial. 409 once it has ended.",
+    )
+    def post(self, request: Request, mandate_id: int) -> Response:
+        return super().post(request, mandate_id)
+
+
+class MandateWithdrawApi(_MandateActApi):
+    act = mandate_withdraw
+
+    @_act_schema(
+        "mandates_withdraw",
+        "The mandatary gives up an accepted mandate at once, with everything sub-delegated "
+        "from it; level substantial. 409 unless accepted and in force.",
     )
     def post(self, request: Request, mandate_id: int) -> Response:
         return super().post(request, mandate_id)

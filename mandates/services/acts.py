@@ -1,4 +1,5 @@
-"""Deciding on and ending mandates: accept, refuse, revoke, and the daily expiry."""
+"""Deciding on and ending mandates: accept, refuse, revoke (the mandator), withdraw (the
+mandatary), and the daily expiry."""
 
 from __future__ import annotations
 
@@ -78,6 +79,18 @@ def mandate_revoke(*, actor: ActingContext, mandate: Mandate) -> Mandate:
         raise MandateConflict(_("This mandate has ended already."))
     _require(actor, "mandates.revoke", locked.mandator, _scope_domains(locked))
     _end(actor, locked, MandateState.REVOKED, MandateEventKind.REVOKED, timezone.now())
+    return locked
+
+
+@transaction.atomic
+def mandate_withdraw(*, actor: ActingContext, mandate: Mandate) -> Mandate:
+    """The mandatary gives up an accepted mandate at once, without the mandator's consent; what
+    was sub-delegated from it ends too. `MandateConflict` unless it is accepted and in force."""
+    locked = _locked(mandate)
+    if locked.state != MandateState.ACCEPTED or locked.ended_at is not None:
+        raise MandateConflict(_("Only an accepted mandate in force can be withdrawn from."))
+    _require(actor, "mandates.withdraw", locked.mandatary, _scope_domains(locked))
+    _end(actor, locked, MandateState.WITHDRAWN, MandateEventKind.WITHDRAWN, timezone.now())
     return locked
 
 

@@ -1,5 +1,5 @@
 """The mandate pages: the mandates of the acting party, one mandate with its history, the acts
-on it (accept, refuse, revoke, each confirmed), and the wizards that propose, request or
+on it (accept, refuse, revoke, withdraw, each confirmed), and the wizards that propose, request or
 sub-delegate a mandate.
 
 The acting party is the person acting in their own name, or the company they act for

@@ -1,4 +1,4 @@
-"""Accept, refuse or revoke a mandate, each confirmed on its own page."""
+"""Accept, refuse, revoke or withdraw from a mandate, each confirmed on its own page."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from mandates.exceptions import MandateConflict
 from mandates.forms import ConfirmForm
 from mandates.models import Mandate
-from mandates.services import mandate_accept, mandate_refuse, mandate_revoke
+from mandates.services import mandate_accept, mandate_refuse, mandate_revoke, mandate_withdraw
 from mandates.views._common import MandatePageView
 
 
@@ -62,11 +62,23 @@ ACTS = {
         ),
         done=gettext_lazy("The mandate is revoked. It no longer lets anyone act for you."),
     ),
+    "withdraw": _Act(
+        service=mandate_withdraw,
+        title=gettext_lazy("Withdraw from this mandate"),
+        button=gettext_lazy("Yes, withdraw from the mandate"),
+        warning=gettext_lazy(
+            "You give up the mandate at once: you may no longer act for the mandator, and "
+            "everything you sub-delegated from it ends too. The mandator is told. The withdrawal "
+            "is recorded and cannot be undone."
+        ),
+        done=gettext_lazy("You have withdrawn from the mandate. It no longer lets you act."),
+    ),
 }
 
 
 class MandateActView(MandatePageView):
-    """Confirm, then do one act on a mandate (``act``: accept, refuse or revoke)."""
+    """Confirm, then do one act on a mandate (``act``: accept, refuse, revoke or
+    withdraw)."""
 
     act: str = ""
 

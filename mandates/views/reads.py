@@ -96,6 +96,9 @@ class MandateDetailView(MandatePageView):
                 may_refuse=pending and _offered(self.acting, "mandates.refuse", deciding, mandate),
                 may_revoke=running
                 and _offered(self.acting, "mandates.revoke", mandate.mandator, mandate),
+                may_withdraw=mandate.state == MandateState.ACCEPTED
+                and mandate.ended_at is None
+                and _offered(self.acting, "mandates.withdraw", mandate.mandatary, mandate),
                 may_subdelegate=may_subdelegate,
                 awaiting_other=pending and not _same(deciding, self.party),
                 viewer_is_mandator=_same(mandate.mandator, self.party),

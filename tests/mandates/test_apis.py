@@ -601,5 +601,6 @@ def test_mandate_operations_are_documented(client):
         "mandates_accept",
         "mandates_refuse",
         "mandates_revoke",
+        "mandates_withdraw",
         "mandates_subdelegate",
     }

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from csam.authz.decisions.questions import COMPANY, PERSON, SELF, Answer, Facts, Question, Reason
 from csam.authz.decisions.statement import gather_facts, gather_facts_many
@@ -32,7 +33,7 @@ def _mandate_status(fact: dict[str, Any], at: dt.datetime, day: dt.date) -> str:
         # Never accepted, or accepted only later: refused, still proposed, or not yet.
         return "refused" if fact["state"] == "refused" else "proposed"
     if fact["end"] is not None and fact["end"] <= at:
-        return "expired" if fact["state"] == "expired" else "revoked"
+        return fact["state"] if fact["state"] in ("expired", "withdrawn") else "revoked"
     if fact["valid_from"] > day:
         return "future"
     if fact["valid_until"] is not None and fact["valid_until"] < day:
@@ -50,19 +51,24 @@ def _fact_path(kind: str, fact: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
+# Messages marked for translation here, translated when a reason is made (`_reason`).
 _GRANT_REASONS = {
-    "revoked": ("grant_revoked", "The role was granted but has been revoked."),
-    "expired": ("grant_expired", "The role was granted but the grant has expired."),
-    "future": ("grant_not_yet_valid", "The role is granted from a later date."),
-    "replaced": ("grant_revoked", "The role was granted but has been revoked."),
-    "ended": ("grant_revoked", "The role was granted but has been revoked."),
+    "revoked": ("grant_revoked", gettext_noop("The role was granted but has been revoked.")),
+    "expired": ("grant_expired", gettext_noop("The role was granted but the grant has expired.")),
+    "future": ("grant_not_yet_valid", gettext_noop("The role is granted from a later date.")),
+    "replaced": ("grant_revoked", gettext_noop("The role was granted but has been revoked.")),
+    "ended": ("grant_revoked", gettext_noop("The role was granted but has been revoked.")),
 }
 _MANDATE_REASONS = {
-    "refused": ("mandate_refused", "The mandate was refused."),
-    "proposed": ("mandate_not_accepted", "The mandate has not been accepted."),
-    "revoked": ("mandate_revoked", "The mandate has been revoked."),
-    "expired": ("mandate_expired", "The mandate has expired."),
-    "future": ("mandate_not_yet_valid", "The mandate starts at a later date."),
+    "refused": ("mandate_refused", gettext_noop("The mandate was refused.")),
+    "proposed": ("mandate_not_accepted", gettext_noop("The mandate has not been accepted.")),
+    "revoked": ("mandate_revoked", gettext_noop("The mandate has been revoked.")),
+    "withdrawn": (
+        "mandate_withdrawn",
+        gettext_noop("The mandatary has withdrawn from the mandate."),
+    ),
+    "expired": ("mandate_expired", gettext_noop("The mandate has expired.")),
+    "future": ("mandate_not_yet_valid", gettext_noop("The mandate starts at a later date.")),
 }
 
 

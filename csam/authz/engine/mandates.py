@@ -63,6 +63,7 @@ def _party_authority(
 @rule(Action.MANDATES_ACCEPT)
 @rule(Action.MANDATES_REFUSE)
 @rule(Action.MANDATES_REVOKE)
+@rule(Action.MANDATES_WITHDRAW)
 def _mandate_party_act(
     actor: ActingContext, target: Any, tenant: Company | None, at: dt.datetime | None
 ) -> Decision:
