@@ -20,7 +20,6 @@ from companies.apis._common import (
     REFUSED,
     CompanyApi,
     CompanyPagination,
-    MethodRoutesApi,
     NationalNumberField,
 )
 from companies.selectors import (
@@ -33,6 +32,7 @@ from companies.selectors import (
 )
 from companies.serializers import GrantSerializer
 from companies.services import grant_create, grant_revoke
+from csam.method_routes import MethodRoutesApi
 
 
 class CompanyGrantListApi(CompanyApi):

@@ -20,12 +20,12 @@ from companies.apis._common import (
     REFUSED,
     CompanyApi,
     CompanyPagination,
-    MethodRoutesApi,
     NationalNumberField,
 )
 from companies.selectors import access_manager_get, access_manager_list, domain_get
 from companies.serializers import AccessManagerSerializer
 from companies.services import access_manager_designate, access_manager_end
+from csam.method_routes import MethodRoutesApi
 
 
 class CompanyManagerListApi(CompanyApi):
