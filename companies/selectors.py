@@ -326,7 +326,7 @@ def grants_export_rows(*, tenant: Company) -> list[list[str]]:
     return rows
 
 
-# --- For the access manager pages (added with companies/views.py) -------------------------------
+# --- For the access manager pages (companies/views/) ----------------------------------------------
 
 
 def grant_status(*, grant: Grant, at: dt.datetime | None = None) -> str:

@@ -159,7 +159,7 @@ def mandate_get_by_id(*, mandate_id: int) -> Mandate | None:
     return _with_details(Mandate.objects.filter(pk=mandate_id)).first()
 
 
-# --- For the mandate pages and API (added with mandates/views.py and mandates/apis.py) ----------
+# --- For the mandate pages and API (mandates/views/ and mandates/apis/) ---------------------------
 
 from typing import TYPE_CHECKING  # noqa: E402 - kept with the selectors below (added later)
 
