@@ -1,5 +1,6 @@
 """What every access manager page shares: asking the engine, the base view that resolves the
-acting company, paging, form errors, the collaborator lookup and the collaborator filters."""
+acting company, the collaborator lookup and the collaborator filters (paging and form errors are
+every app's: `csam.pages`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -27,8 +24,6 @@ from identity.models import Person
 
 if TYPE_CHECKING:
     from csam.authz.context import ActingContext
-
-PAGE_SIZE = 25
 
 
 # --- The engine (it sits above this app: looked up at call time, dependencies point one way) ---
@@ -91,22 +86,6 @@ class CompanyPageView(AssuranceRequiredMixin, _ActingCompanyMixin):
     then allowed to see its rights. Personal data: never cached."""
 
     required_assurance = AssuranceLevel.SUBSTANTIAL
-
-
-def _paginate(request: HttpRequest, items: QuerySet[Any]) -> Page:
-    """A page of ``items``; ``elided_range`` holds the page links to show ("1 2 … 7 8 9 … 20")."""
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.elided_range = list(page.paginator.get_elided_page_range(page.number))
-    return page
-
-
-def _put_errors_on_form(form: Form, error: ValidationError) -> None:
-    """A service's `ValidationError` on the form: by field where the form has that field."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _collaborator_or_404(tenant: Company, person_id: int) -> Person:

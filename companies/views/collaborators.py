@@ -17,8 +17,8 @@ from companies.views._common import (
     _filter_form,
     _managed_domain_ids,
     _offered,
-    _paginate,
 )
+from csam.pages import paginate
 
 if TYPE_CHECKING:
     from csam.authz.context import ActingContext
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class CollaboratorListView(CompanyPageView):
     def get(self, request: HttpRequest) -> HttpResponse:
         form = _filter_form(request)
-        page = _paginate(request, selectors.collaborator_list(tenant=self.tenant, **form.filters()))
+        page = paginate(request, selectors.collaborator_list(tenant=self.tenant, **form.filters()))
         now = timezone.now()
         rows = [
             {

@@ -20,9 +20,9 @@ from companies.views._common import (
     CompanyPageView,
     _collaborator_or_404,
     _managed_domain_ids,
-    _put_errors_on_form,
     _require,
 )
+from csam.pages import put_errors_on_form
 from identity.assurance import AssuranceLevel
 from identity.models import Person
 
@@ -86,7 +86,7 @@ class GrantCreateView(CompanyPageView):
                 for_clients=data["for_clients"],
             )
         except ValidationError as exc:
-            _put_errors_on_form(form, exc)
+            put_errors_on_form(form, exc)
             return self._render(request, form, person, status=400)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or _("You may not grant this role."))

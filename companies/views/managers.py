@@ -18,13 +18,8 @@ from companies.forms import ConfirmForm, DesignationForm
 from companies.models import AccessManager, AccessManagerKind
 from companies.services import access_manager_designate, access_manager_end
 from companies.services.access import DESIGNATE_ACTION
-from companies.views._common import (
-    CompanyPageView,
-    _managed_domain_ids,
-    _offered,
-    _put_errors_on_form,
-    _require,
-)
+from companies.views._common import CompanyPageView, _managed_domain_ids, _offered, _require
+from csam.pages import put_errors_on_form
 
 if TYPE_CHECKING:
     from csam.authz.context import ActingContext
@@ -117,7 +112,7 @@ class ManagerDesignateView(ManagerListView):
                 domain=data["domain"],
             )
         except ValidationError as exc:
-            _put_errors_on_form(form, exc)
+            put_errors_on_form(form, exc)
             return self._render(request, form, status=400)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or _("You may not designate this access manager."))

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from companies import selectors
 from companies.models import AccessManagerKind, EndReason
-from companies.views._common import CompanyPageView, _filter_form, _paginate
+from companies.views._common import CompanyPageView, _filter_form
+from csam.pages import paginate
 from identity.models import Person
 
 # --- Access matrix -------------------------------------------------------------------------------
@@ -27,7 +28,7 @@ class AccessMatrixView(CompanyPageView):
         filters.pop("include_ended")
         # The matrix loads its own grants: drop the list's prefetch of them.
         people = selectors.collaborator_list(tenant=self.tenant, **filters).prefetch_related(None)
-        page = _paginate(request, people)
+        page = paginate(request, people)
         matrix = selectors.access_matrix(tenant=self.tenant, people=list(page.object_list))
         return render(
             request,
@@ -119,7 +120,7 @@ def _history_row(event: Any, people: dict[int, Person]) -> dict[str, Any]:
 
 class CompanyHistoryView(CompanyPageView):
     def get(self, request: HttpRequest) -> HttpResponse:
-        page = _paginate(request, selectors.company_history(tenant=self.tenant))
+        page = paginate(request, selectors.company_history(tenant=self.tenant))
         events = list(page.object_list)
         person_ids = {
             value

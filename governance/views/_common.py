@@ -1,13 +1,10 @@
-"""What the governance pages share: asking the engine, paging, form errors and lookups."""
+"""What the governance pages share: asking the engine and lookups (paging and form errors are
+every app's: `csam.pages`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
@@ -16,9 +13,6 @@ from governance.models import Body, Meeting
 
 if TYPE_CHECKING:
     from csam.authz.context import ActingContext
-
-
-PAGE_SIZE = 25
 
 
 def _require(acting: ActingContext, action: str, target: Any) -> None:
@@ -39,20 +33,6 @@ def _offered(request: HttpRequest, action: str, target: Any) -> bool:
         return False
     decision = decide(actor=acting, action=Action(action), target=target)
     return decision.allowed or decision.codes == ("assurance_too_low",)
-
-
-def _paginate(request: HttpRequest, items: QuerySet[Any]) -> Page:
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.elided_range = list(page.paginator.get_elided_page_range(page.number))
-    return page
-
-
-def _put_errors_on_form(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _body_or_404(code: str) -> Body:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from csam.pages import paginate, put_errors_on_form
 from governance import selectors
 from governance.forms import (
     ApplicationListFilterForm,
@@ -24,7 +25,7 @@ from governance.forms import (
 )
 from governance.models import Application, ApplicationStatus, BodyKind
 from governance.services import application_report, application_submit
-from governance.views._common import _offered, _paginate, _put_errors_on_form, _require
+from governance.views._common import _offered, _require
 from identity.assurance import AssuranceLevel
 from identity.decorators import AssuranceRequiredMixin
 
@@ -42,7 +43,7 @@ class ApplicationListView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = ApplicationListFilterForm(request.GET or None)
-        page = _paginate(request, selectors.application_list(**form.filters()))
+        page = paginate(request, selectors.application_list(**form.filters()))
         return render(
             request,
             "governance/application_list.html",
@@ -129,7 +130,7 @@ class ApplicationSubmitView(AssuranceRequiredMixin, View):
                     representative=representative,
                 )
         except ValidationError as exc:
-            _put_errors_on_form(form, _new_organisation_fields(exc))
+            put_errors_on_form(form, _new_organisation_fields(exc))
             return self._render(request, form, status=400)
         messages.success(
             request,
@@ -196,7 +197,7 @@ class ApplicationReportView(AssuranceRequiredMixin, View):
                 actor=request.acting, application=application, report=form.cleaned_data["report"]
             )
         except ValidationError as exc:
-            _put_errors_on_form(form, exc)
+            put_errors_on_form(form, exc)
             return self._render(request, application, form, status=400)
         messages.success(
             request,

@@ -7,8 +7,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from csam.pages import paginate
 from governance import selectors
-from governance.views._common import _body_or_404, _offered, _paginate
+from governance.views._common import _body_or_404, _offered
 
 
 class BodyListView(View):
@@ -27,7 +28,7 @@ class BodyDetailView(View):
             {
                 "body": body,
                 "seats": selectors.seat_list(body=body, day=timezone.localdate()),
-                "page": _paginate(request, selectors.meeting_list(body=body)),
+                "page": paginate(request, selectors.meeting_list(body=body)),
                 "may_record": _offered(request, "governance.record_meeting", body),
                 "may_draft": selectors.body_drafts_plans(body=body)
                 and _offered(request, "governance.draft_plan", body),

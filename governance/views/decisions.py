@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from csam.pages import paginate, put_errors_on_form
 from governance import selectors
 from governance.forms import DecisionForm, RegisterFilterForm
 from governance.models import Meeting
 from governance.services import decision_record
-from governance.views._common import _meeting_or_404, _paginate, _put_errors_on_form, _require
+from governance.views._common import _meeting_or_404, _require
 from identity.assurance import AssuranceLevel
 from identity.decorators import AssuranceRequiredMixin
 
@@ -29,7 +30,7 @@ class RegisterView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = RegisterFilterForm(request.GET or None, bodies=selectors.body_list())
-        page = _paginate(request, selectors.decision_register(**form.filters()))
+        page = paginate(request, selectors.decision_register(**form.filters()))
         return render(
             request,
             "governance/register.html",
@@ -115,7 +116,7 @@ class DecisionRecordView(AssuranceRequiredMixin, View):
                 supersedes=data["supersedes"],
             )
         except ValidationError as exc:
-            _put_errors_on_form(form, exc)
+            put_errors_on_form(form, exc)
             return self._render(request, meeting, form, status=400)
         messages.success(
             request,

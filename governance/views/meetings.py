@@ -18,17 +18,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from csam.pages import put_errors_on_form
 from governance import selectors
 from governance.forms import MeetingForm
 from governance.models import Body, Meeting
 from governance.services import meeting_record
-from governance.views._common import (
-    _body_or_404,
-    _meeting_or_404,
-    _offered,
-    _put_errors_on_form,
-    _require,
-)
+from governance.views._common import _body_or_404, _meeting_or_404, _offered, _require
 from identity.assurance import AssuranceLevel
 from identity.decorators import AssuranceRequiredMixin
 
@@ -137,7 +132,7 @@ class MeetingRecordView(AssuranceRequiredMixin, View):
                 present_seat_ids=form.present_seat_ids(),
             )
         except ValidationError as exc:
-            _put_errors_on_form(form, exc)
+            put_errors_on_form(form, exc)
             return self._render(request, body, form, status=400)
         messages.success(request, _("The meeting was recorded."))
         return HttpResponseRedirect(reverse("governance:meeting", args=[meeting.pk]))

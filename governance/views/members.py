@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from csam.pages import put_errors_on_form
 from governance import selectors
 from governance.forms import ServiceForm
 from governance.models import Organisation
-from governance.views._common import _put_errors_on_form, _require
+from governance.views._common import _require
 from identity.assurance import AssuranceLevel
 from identity.decorators import AssuranceRequiredMixin
 
@@ -95,7 +96,7 @@ class ServiceRegisterView(AssuranceRequiredMixin, View):
                 name_de=data["name_de"],
             )
         except ValidationError as exc:
-            _put_errors_on_form(form, exc)
+            put_errors_on_form(form, exc)
             return self._render(request, organisation, form, status=400)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))

@@ -13,17 +13,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from csam.pages import paginate, put_errors_on_form
 from governance import selectors
 from governance.forms import PlanCreateForm, PlanVersionForm
 from governance.models import Body, BodyKind, StrategicPlan
 from governance.services import plan_create, plan_version_add
-from governance.views._common import (
-    _body_or_404,
-    _offered,
-    _paginate,
-    _put_errors_on_form,
-    _require,
-)
+from governance.views._common import _body_or_404, _offered, _require
 from identity.assurance import AssuranceLevel
 from identity.decorators import AssuranceRequiredMixin
 
@@ -43,7 +38,7 @@ class PlanListView(View):
             request,
             "governance/plan_list.html",
             {
-                "page": _paginate(request, selectors.plan_list()),
+                "page": paginate(request, selectors.plan_list()),
                 "drafting_bodies": [
                     body
                     for body in selectors.plan_drafting_body_list()
@@ -137,7 +132,7 @@ class PlanCreateView(AssuranceRequiredMixin, View):
                 text=form.cleaned_data["text"],
             )
         except ValidationError as exc:
-            _put_errors_on_form(form, exc)
+            put_errors_on_form(form, exc)
             return self._render(request, body, form, status=400)
         messages.success(request, _("The strategic plan was drafted (version 1)."))
         return HttpResponseRedirect(reverse("governance:plan", args=[plan.pk]))
@@ -176,7 +171,7 @@ class PlanVersionAddView(AssuranceRequiredMixin, View):
                 actor=request.acting, plan=plan, text=form.cleaned_data["text"]
             )
         except ValidationError as exc:
-            _put_errors_on_form(form, exc)
+            put_errors_on_form(form, exc)
             return self._render(request, plan, form, status=400)
         messages.success(
             request, _("Version %(number)s of the plan was added.") % {"number": version.number}

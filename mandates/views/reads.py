@@ -3,11 +3,10 @@ the viewer may do on it."""
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from csam.pages import paginate
 from mandates.forms import MandateFilterForm
 from mandates.models import Initiator, Mandate, MandateState
 from mandates.selectors import (
@@ -25,12 +24,6 @@ TABS = ("given", "received", "awaiting")
 def _deciding_party(mandate: Mandate) -> Party:
     """Who decides a pending mandate: the side that did not start it."""
     return mandate.mandatary if mandate.initiated_by == Initiator.MANDATOR else mandate.mandator
-
-
-def _paginate(request: HttpRequest, items: QuerySet[Mandate]) -> Page:
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.elided_range = list(page.paginator.get_elided_page_range(page.number))
-    return page
 
 
 # --- My mandates ---------------------------------------------------------------------------------
@@ -51,7 +44,7 @@ class MandateListView(MandatePageView):
             mandates = mandate_list_received(party=self.party, state=state)
         else:
             mandates = mandate_list_awaiting(party=self.party)
-        page = _paginate(request, mandates)
+        page = paginate(request, mandates, per_page=PAGE_SIZE)
         return render(
             request,
             "mandates/list.html",
