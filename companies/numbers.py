@@ -9,6 +9,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from identity.numbers import parse_national_number
+
 _SEPARATORS = re.compile(r"[\s.\-/]")
 
 
@@ -66,3 +68,12 @@ def format_enterprise_number(digits: str) -> str:
     if len(digits) != 10:
         return digits
     return f"{digits[0:4]}.{digits[4:7]}.{digits[7:10]}"
+
+
+def parse_party_number(kind: str, number: object) -> str:
+    """A party's number as digits: a person's national register number (``kind`` "person") or a
+    company's enterprise number (any other kind); raise ``ValidationError`` like the parser it
+    uses."""
+    if kind == "person":
+        return parse_national_number(number).digits
+    return parse_enterprise_number(number)

@@ -15,9 +15,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from companies.numbers import parse_enterprise_number
+from companies.numbers import parse_party_number
 from companies.selectors import domain_get, role_get, service_get
-from identity.numbers import parse_national_number
 from mandates.apis._common import (
     BAD_INPUT,
     CONFLICT,
@@ -50,10 +49,7 @@ class PartyInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
-            if attrs["kind"] == "person":
-                attrs["number"] = parse_national_number(attrs["number"]).digits
-            else:
-                attrs["number"] = parse_enterprise_number(attrs["number"])
+            attrs["number"] = parse_party_number(attrs["kind"], attrs["number"])
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"number": exc.messages}) from exc
         return attrs

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import exceptions, serializers
 
 from companies.models import ServiceClient
-from companies.numbers import parse_enterprise_number
+from companies.numbers import parse_enterprise_number, parse_party_number
 from companies.selectors import (
     catalogue_role_exists_service,
 )
@@ -46,10 +46,7 @@ class OnBehalfOfSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
-            if attrs["kind"] == "person":
-                attrs["number"] = parse_national_number(attrs["number"]).digits
-            else:
-                attrs["number"] = parse_enterprise_number(attrs["number"])
+            attrs["number"] = parse_party_number(attrs["kind"], attrs["number"])
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"number": exc.messages}) from exc
         return attrs
