@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from companies.catalogue import catalogue_changed
@@ -63,8 +63,14 @@ def service_register(
         name_nl=name_nl,
         name_de=name_de,
     )
-    service.full_clean()
-    service.save()
+    # The code's uniqueness is checked above, with its own message; the database's constraint
+    # catches a registration of the same code that committed meanwhile.
+    service.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            service.save()
+    except IntegrityError:
+        raise ValidationError({"code": [_("A service with this code exists already.")]}) from None
     audit_act(
         actor=actor,
         action="companies.service_registered",

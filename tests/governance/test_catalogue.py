@@ -63,6 +63,29 @@ def test_service_register_allowed_to_seat_holder_of_organisation(gov):
     assert register(gov.member, gov.sponsors[0]).owner == gov.sponsors[0]
 
 
+def test_service_register_refuses_a_code_in_use(gov):
+    register(gov.member, gov.sponsors[0])
+    with pytest.raises(ValidationError) as exc:
+        register(gov.member, gov.sponsors[0])
+    assert exc.value.message_dict == {"code": ["A service with this code exists already."]}
+    assert Service.objects.filter(code="permits").count() == 1
+
+
+def test_service_register_refuses_a_code_registered_meanwhile(gov, monkeypatch):
+    """Two registrations of one code at once: the one that commits second gets the same error,
+    not a server error."""
+    clean = Service.full_clean
+
+    def registered_meanwhile(self, *args, **kwargs):
+        clean(self, *args, **kwargs)
+        Service.objects.create(code=self.code, domain=self.domain, owner=self.owner, name_en="x")
+
+    monkeypatch.setattr(Service, "full_clean", registered_meanwhile)
+    with pytest.raises(ValidationError) as exc:
+        register(gov.member, gov.sponsors[0])
+    assert exc.value.message_dict == {"code": ["A service with this code exists already."]}
+
+
 def test_service_admin_form_refuses_non_member_owner(gov, rf):
     from django.contrib.admin.sites import site
 
