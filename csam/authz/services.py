@@ -161,15 +161,24 @@ class MandateOption:
     represented: Person | Company
 
 
-def acting_mandate_options(*, request: HttpRequest) -> list[MandateOption]:
-    """The mandators the user may act for now, each with the mandate that allows it."""
-    actor = _base_context(request)
+def mandate_decisions(*, actor: ActingContext) -> list[tuple[MandateOption, Decision]]:
+    """Every mandate in force the actor's person might act under, with the party it lets them
+    represent and the engine's decision on acting under it now (allowed or not, with reasons)."""
     if actor.person is None:
         return []
-    options = []
-    for mandate in mandate_options_for(person=actor.person):
-        if decide(actor=actor, action=Action.ACTING_CHOOSE_MANDATE, target=mandate).allowed:
-            options.append(
-                MandateOption(mandate=mandate, represented=mandate_root(mandate=mandate).mandator)
-            )
-    return options
+    return [
+        (
+            MandateOption(mandate=mandate, represented=mandate_root(mandate=mandate).mandator),
+            decide(actor=actor, action=Action.ACTING_CHOOSE_MANDATE, target=mandate),
+        )
+        for mandate in mandate_options_for(person=actor.person)
+    ]
+
+
+def acting_mandate_options(*, request: HttpRequest) -> list[MandateOption]:
+    """The mandators the user may act for now, each with the mandate that allows it."""
+    return [
+        option
+        for option, decision in mandate_decisions(actor=_base_context(request))
+        if decision.allowed
+    ]

@@ -19,20 +19,20 @@ from oauth2_provider.models import AccessToken, revoke_access_token, set_token_v
 from oauth2_provider.settings import oauth2_settings
 
 from companies.models import Company
-from companies.numbers import parse_enterprise_number
+from companies.numbers import parse_party_number
 from companies.selectors import company_get_by_number
 from csam.audit.services import audit_record
 from csam.authz.actions import Action
 from csam.authz.engine import Decision, Reason, decide
+from csam.authz.services import mandate_decisions
 from csam.oidc.claims import basis_actor, basis_check, subject_claims
 from csam.oidc.models import ServiceApplication, TokenBasis
 from csam.oidc.tokens import access_token_claims, sign
 from identity.assurance import Assurance, AssuranceLevel
 from identity.models import Person, User
-from identity.numbers import parse_national_number
 from identity.selectors import person_get_by_number
 from mandates.models import Mandate
-from mandates.selectors import mandate_options_for, mandate_root
+from mandates.selectors import mandate_root
 
 TOKEN_TYPE_ACCESS = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a type name
 GRANT_TYPE_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -127,6 +127,19 @@ def _token_lookup(raw: str) -> AccessToken | None:
     )
 
 
+def _service_token(client: ServiceApplication, raw: str) -> tuple[AccessToken, TokenBasis] | None:
+    """The token and its basis when ``raw`` is an active access token issued within the
+    client's own service; None for anything else (unknown, expired, revoked, another
+    service's, or without the basis every token the portal issues rests on)."""
+    token = _token_lookup(raw)
+    if token is None or not token.is_valid() or token.application is None:
+        return None
+    if token.application.service_id != client.service_id:
+        return None
+    basis = basis_of_token(token)
+    return (token, basis) if basis is not None else None
+
+
 def basis_of_token(token: AccessToken) -> TokenBasis | None:
     return (
         TokenBasis.objects.filter(access_token=token)
@@ -146,17 +159,11 @@ def token_introspect(*, client: ServiceApplication, raw_token: str, issuer: str)
     the answer is ``active: false``. Another service's token looks like an unknown one.
     """
     inactive: dict[str, Any] = {"active": False}
-    token = _token_lookup(raw_token)
-    # An unknown, expired or revoked token is inactive.
-    if token is None or not token.is_valid() or token.application is None:
+    found = _service_token(client, raw_token)
+    # Unknown, expired, revoked, another service's or without a basis: inactive.
+    if found is None:
         return inactive
-    # A client sees only tokens issued within its own service.
-    if token.application.service_id != client.service_id:
-        return inactive
-    basis = basis_of_token(token)
-    # Every token the portal issues rests on a basis; one without is not trusted.
-    if basis is None:
-        return inactive
+    token, basis = found
     decision = basis_check(basis)
     if not decision.allowed:
         with transaction.atomic():
@@ -202,15 +209,15 @@ class ExchangeResult:
 def _parse_party(on_behalf_of: str) -> Company | Person | None:
     """``company:<enterprise number>`` or ``person:<national register number>``."""
     kind, _sep, number = on_behalf_of.partition(":")
+    if kind not in ("company", "person"):
+        return None
     try:
-        if kind == "company":
-            return company_get_by_number(enterprise_number=parse_enterprise_number(number))
-        if kind == "person":
-            digits = parse_national_number(number).digits
-            return person_get_by_number(national_number=digits)
+        digits = parse_party_number(kind, number)
     except ValidationError:
         return None
-    return None
+    if kind == "company":
+        return company_get_by_number(enterprise_number=digits)
+    return person_get_by_number(national_number=digits)
 
 
 def _decide_acting(basis: TokenBasis, party: Company | Person) -> tuple[Decision, ActingChoice]:
@@ -223,16 +230,12 @@ def _decide_acting(basis: TokenBasis, party: Company | Person) -> tuple[Decision
         if decision.allowed:
             return decision, ActingChoice(company=party)
         reasons += decision.reasons
-    for mandate in mandate_options_for(person=basis.person):
-        root = mandate_root(mandate=mandate)
-        represented = root.mandator
-        if represented is None or type(represented) is not type(party):
+    for option, decision in mandate_decisions(actor=actor):
+        represented = option.represented
+        if type(represented) is not type(party) or represented.pk != party.pk:
             continue
-        if represented.pk != party.pk:
-            continue
-        decision = decide(actor=actor, action=Action.ACTING_CHOOSE_MANDATE, target=mandate)
         if decision.allowed:
-            return decision, acting_choice_for_mandate(mandate=mandate)
+            return decision, acting_choice_for_mandate(mandate=option.mandate)
         reasons += decision.reasons
     if not reasons:
         reasons.append(Reason("no_right", _("No right lets this person act for that party.")))
@@ -273,17 +276,13 @@ def token_exchange(
     # Only access tokens are exchanged.
     if subject_token_type != TOKEN_TYPE_ACCESS:
         raise refuse("invalid_request", _("Only access tokens can be exchanged."))
-    token = _token_lookup(subject_token)
+    found = _service_token(client, subject_token)
     # The subject token must be active and issued within this client's own service.
-    if (
-        token is None
-        or not token.is_valid()
-        or token.application is None
-        or token.application.service_id != client.service_id
-    ):
+    if found is None:
         raise refuse("invalid_grant", _("The subject token is not active."))
-    basis = basis_of_token(token)
-    if basis is None or not basis_check(basis).allowed:
+    token, basis = found
+    # And it must still rest on rights in force.
+    if not basis_check(basis).allowed:
         raise refuse("invalid_grant", _("The subject token is not active."))
     # One step only: a token that already acts for someone is not exchanged again.
     if not basis.acts_for_self:
