@@ -27,6 +27,10 @@ from identity.services import person_get_or_create
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (public demo log-in, listed in the README)
 # A fixed authenticator secret for the demo accounts only (README shows it): base32 of 20 bytes.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (demo only)
+# The example relying party's client (examples/oidc_rp), for the DmfA service; public demo only.
+DEMO_RP_CLIENT_ID = "demo-rp"
+DEMO_RP_CLIENT_SECRET = "demo-rp-secret-2026"  # noqa: S105 (public demo client, in the README)
+DEMO_RP_URL = "http://127.0.0.1:8001"
 
 SPONSORS = [
     (
@@ -278,11 +282,29 @@ class Command(BaseCommand):
             defaults={"valid_from": start},
         )
         self._seed_governance(organisations, persons)
+        self._seed_oidc_client(roles[("dmfa", "declarant")].service)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(CITIZENS)} citizens, {len(COMPANIES)} companies, "
                 f"{len(SPONSORS)} sponsors, {len(SERVICES)} services."
             )
+        )
+
+    def _seed_oidc_client(self, service: Any) -> None:
+        """The example relying party's client; left as it is when it exists (its secret is
+        stored hashed, and staff may have changed it)."""
+        from csam.oidc.models import ServiceApplication
+
+        if ServiceApplication.objects.filter(client_id=DEMO_RP_CLIENT_ID).exists():
+            return
+        ServiceApplication.objects.create(
+            name="Example service (demo)",
+            client_id=DEMO_RP_CLIENT_ID,
+            client_secret=DEMO_RP_CLIENT_SECRET,
+            service=service,
+            redirect_uris=f"{DEMO_RP_URL}/callback",
+            post_logout_redirect_uris=f"{DEMO_RP_URL}/",
+            allowed_scopes="openid profile enterprise roles mandate",
         )
 
     def _seed_governance(self, organisations: dict[str, Any], persons: dict[str, Any]) -> None:
