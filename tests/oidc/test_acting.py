@@ -67,6 +67,27 @@ def test_acting_for_a_mandator_makes_them_the_subject_and_names_the_chain(client
     assert answer["act"] == {"sub": subject_of(world.bob.person)}
 
 
+@pytest.mark.parametrize(
+    ("acting", "status"),
+    [
+        ("company-999999", 403),
+        ("mandate-999999", 403),
+        ("mandate-abc", 400),
+        ("company-", 400),
+        ("someone", 400),
+    ],
+)
+def test_acting_choice_unknown_or_malformed_is_refused(client_at, world, rp, acting, status):
+    from tests.oidc.conftest import authorize_url, pkce
+
+    client = client_at(world.bob, "substantial")
+    url = authorize_url(rp, challenge=pkce().challenge)
+    client.get(url)
+    response = client.post(url, {"decision": "allow", "acting": acting})
+    assert response.status_code == status
+    assert "Location" not in response
+
+
 def test_acting_for_a_company_one_holds_no_right_in_is_refused(client_at, world, rp):
     client = client_at(world.bob, "substantial")
     from tests.oidc.conftest import authorize_url, pkce

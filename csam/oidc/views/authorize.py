@@ -1,87 +1,47 @@
-"""The OpenID Connect endpoints: authorization (with step-up and the choice of whom to act
-for), token (with RFC 8693 token exchange), introspection, discovery and log-out.
-
-The toolkit's views serve JWKS, userinfo and revocation unchanged; the validator
-(csam/oidc/validators.py) adapts what they do.
-"""
+"""The authorization endpoint: log-in and step-up to the level asked, the choice of whom to act
+for, consent, and the code."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.debug import sensitive_post_parameters
 
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.settings import oauth2_settings
-from oauth2_provider.views import (
-    ConnectDiscoveryInfoView,
-    RPInitiatedLogoutView,
-    TokenView,
-)
 from oauth2_provider.views.mixins import OAuthLibMixin
-from oauthlib.common import Request as OauthlibRequest
 from oauthlib.common import add_params_to_uri
 
 from companies.selectors import company_get_by_id, company_list_with_ties
+from csam.authz.engine import Decision
 from csam.authz.services import (
     acting_choose_company,
     acting_choose_mandate,
     acting_mandate_options,
 )
-from csam.oidc.claims import CLAIMS_SUPPORTED, acr_value
+from csam.oidc.claims import acr_value
 from csam.oidc.models import ServiceApplication
 from csam.oidc.scopes import SCOPE_DESCRIPTIONS
 from csam.oidc.services import (
-    GRANT_TYPE_EXCHANGE,
-    TOKEN_TYPE_ACCESS,
     ActingChoice,
-    ExchangeRefused,
     acting_choice_for_mandate,
     audit_refusal,
     required_level,
     token_basis_build,
-    token_exchange,
-    token_introspect,
 )
+from csam.oidc.views._common import _issuer
 from identity.assurance import AssuranceLevel, assurance_of
 from mandates.selectors import mandate_get_by_id
-
-
-def _issuer(request: HttpRequest) -> str:
-    return oauth2_settings.oidc_issuer(request)
-
-
-def _authenticated_client(view: OAuthLibMixin, request: HttpRequest) -> ServiceApplication | None:
-    """The confidential client authenticated by this request (Basic or body credentials)."""
-    core = view.get_oauthlib_core()
-    uri, method, body, headers = core._extract_params(request)
-    oauth_request = OauthlibRequest(uri, method, body, headers)
-    if not core.server.request_validator.authenticate_client(oauth_request):
-        return None
-    client = oauth_request.client
-    return client if isinstance(client, ServiceApplication) else None
-
-
-def _error_json(error: str, description: str, status: int = 400) -> JsonResponse:
-    response = JsonResponse({"error": error, "error_description": description}, status=status)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-# --- Authorization endpoint -------------------------------------------------------------------
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -304,29 +264,38 @@ class AuthorizeView(OAuthLibMixin, View):
         if choice_value == "self":
             acting_choose_company(request=request, company=None)
             choice = ActingChoice()
-        elif choice_value.startswith("company-") and choice_value[8:].isdigit():
-            company = company_get_by_id(company_id=int(choice_value[8:]))
-            decision = acting_choose_company(request=request, company=company) if company else None
-            if decision is None or not decision.allowed:
-                reasons = [r.message for r in decision.reasons] if decision else [denied]
-                return self._render(
-                    request, scopes, credentials, application, level, reasons, status=403
-                )
-            choice = ActingChoice(company=company)
-        elif choice_value.startswith("mandate-") and choice_value[8:].isdigit():
-            mandate = mandate_get_by_id(mandate_id=int(choice_value[8:]))
-            decision = acting_choose_mandate(request=request, mandate=mandate) if mandate else None
-            if decision is None or not decision.allowed:
-                reasons = [r.message for r in decision.reasons] if decision else [denied]
-                return self._render(
-                    request, scopes, credentials, application, level, reasons, status=403
-                )
-            choice = acting_choice_for_mandate(mandate=mandate)  # type: ignore[arg-type]
         else:
-            return self._render(
-                request, scopes, credentials, application, level, [denied], status=400
+            kind, _sep, number = choice_value.partition("-")
+            if kind not in ("company", "mandate") or not number.isdigit():
+                return self._render(
+                    request, scopes, credentials, application, level, [denied], status=400
+                )
+            decision, found = self._choose(request, kind, int(number))
+            if decision is None or not decision.allowed:
+                reasons = [r.message for r in decision.reasons] if decision else [denied]
+                return self._render(
+                    request, scopes, credentials, application, level, reasons, status=403
+                )
+            choice = (
+                ActingChoice(company=found)
+                if kind == "company"
+                else acting_choice_for_mandate(mandate=found)
             )
         return self._issue(request, scopes, credentials, application, choice, as_urn)
+
+    @staticmethod
+    def _choose(request: HttpRequest, kind: str, pk: int) -> tuple[Decision | None, Any]:
+        """The engine's decision on acting for the company or under the mandate ``pk`` (chosen
+        on the consent page), and what was chosen; (None, None) when there is no such thing."""
+        if kind == "company":
+            company = company_get_by_id(company_id=pk)
+            if company is None:
+                return None, None
+            return acting_choose_company(request=request, company=company), company
+        mandate = mandate_get_by_id(mandate_id=pk)
+        if mandate is None:
+            return None, None
+        return acting_choose_mandate(request=request, mandate=mandate), mandate
 
     def _issue(
         self,
@@ -358,147 +327,3 @@ class AuthorizeView(OAuthLibMixin, View):
                 error.oauthlib_error.description or "",
             )
         return OAuth2ResponseRedirect(uri, application.get_allowed_schemes())
-
-
-# --- Token endpoint ---------------------------------------------------------------------------
-
-
-@method_decorator(csrf_exempt, name="dispatch")
-@method_decorator(sensitive_post_parameters("client_secret", "subject_token"), name="dispatch")
-class PortalTokenView(TokenView):
-    """The toolkit's token endpoint, plus RFC 8693 token exchange; every refusal is audited."""
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.POST.get("grant_type") == GRANT_TYPE_EXCHANGE:
-            return self._exchange(request)
-        response = super().post(request, *args, **kwargs)
-        if response.status_code != 200:
-            try:
-                error = json.loads(response.content).get("error", "")
-            except ValueError:
-                error = ""
-            audit_refusal(
-                action="oidc.token_refused",
-                client_id=request.POST.get("client_id", ""),
-                error=str(error),
-            )
-        return response
-
-    def _exchange(self, request: HttpRequest) -> HttpResponse:
-        client = _authenticated_client(self, request)
-        if client is None or not client.is_usable(request):
-            audit_refusal(
-                action="oidc.token_exchange_refused", client_id="", error="invalid_client"
-            )
-            return _error_json("invalid_client", "Client authentication failed.", status=401)
-        subject_token = request.POST.get("subject_token", "")
-        on_behalf_of = request.POST.get("on_behalf_of", "")
-        if not subject_token or not on_behalf_of:
-            audit_refusal(
-                action="oidc.token_exchange_refused",
-                client_id=client.client_id,
-                error="invalid_request",
-            )
-            return _error_json("invalid_request", "subject_token and on_behalf_of are required.")
-        try:
-            result = token_exchange(
-                client=client,
-                subject_token=subject_token,
-                subject_token_type=request.POST.get("subject_token_type", ""),
-                on_behalf_of=on_behalf_of,
-                scope=request.POST.get("scope") or None,
-                issuer=_issuer(request),
-            )
-        except ExchangeRefused as refused:
-            response = JsonResponse(
-                {
-                    "error": refused.error,
-                    "error_description": refused.description,
-                    "reasons": list(refused.reasons),
-                },
-                status=400,
-            )
-            response["Cache-Control"] = "no-store"
-            return response
-        response = JsonResponse(
-            {
-                "access_token": result.access_token,
-                "issued_token_type": TOKEN_TYPE_ACCESS,
-                "token_type": "Bearer",
-                "expires_in": result.expires_in,
-                "scope": result.scope,
-            }
-        )
-        response["Cache-Control"] = "no-store"
-        return response
-
-
-# --- Introspection ----------------------------------------------------------------------------
-
-
-@method_decorator(csrf_exempt, name="dispatch")
-@method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
-class IntrospectView(OAuthLibMixin, View):
-    """RFC 7662 for the confidential clients of a service: the same subject, ``act``, ``acr``
-    and ``amr`` as the token, after the rights behind it are checked again."""
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        client = _authenticated_client(self, request)
-        if client is None or not client.is_usable(request):
-            return _error_json("invalid_client", "Client authentication failed.", status=401)
-        token = request.POST.get("token", "")
-        if not token:
-            return _error_json("invalid_request", "The token parameter is missing.")
-        answer = token_introspect(client=client, raw_token=token, issuer=_issuer(request))
-        response = JsonResponse(answer)
-        response["Cache-Control"] = "no-store"
-        return response
-
-
-# --- Discovery and log-out --------------------------------------------------------------------
-
-
-class DiscoveryView(ConnectDiscoveryInfoView):
-    """The toolkit's discovery document, with the portal's levels, claims and endpoints."""
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = super().get(request, *args, **kwargs)
-        data = json.loads(response.content)
-        data.update(
-            {
-                "acr_values_supported": [
-                    value for level in AssuranceLevel for value in (level.value, level.acr)
-                ],
-                "claims_supported": CLAIMS_SUPPORTED,
-                "code_challenge_methods_supported": ["S256"],
-                "grant_types_supported": ["authorization_code", GRANT_TYPE_EXCHANGE],
-                "introspection_endpoint": request.build_absolute_uri(
-                    reverse("oauth2_provider:introspect")
-                ),
-                "revocation_endpoint": request.build_absolute_uri(
-                    reverse("oauth2_provider:revoke-token")
-                ),
-                "id_token_signing_alg_values_supported": ["RS256"],
-            }
-        )
-        patched = JsonResponse(data)
-        patched["Access-Control-Allow-Origin"] = "*"
-        return patched
-
-
-class LogoutView(RPInitiatedLogoutView):
-    """RP-initiated log-out, on the portal's own page."""
-
-    template_name = "oidc/logout_confirm.html"
-
-    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        response = super().render_to_response(context, **kwargs)
-        application = context.get("application")
-        if application is not None:
-            # The confirmation form's answer redirects to the client's post-logout address.
-            origins = {
-                f"{parts.scheme}://{parts.netloc}"
-                for parts in map(urlsplit, application.post_logout_redirect_uris.split())
-            }
-            response._csp_update = {"form-action": sorted(origins)}  # type: ignore[attr-defined]
-        return response
