@@ -232,7 +232,8 @@ def read_many(
         backend.add(counter.key, 0, counter.expires)
         try:
             counts.append(backend.incr(counter.key))
-        except ValueError:  # expired in between
-            backend.add(counter.key, 1, counter.expires)
-            counts.append(1)
+        except ValueError:
+            # Expired in between; `add` loses to a concurrent first event: count on top.
+            added = backend.add(counter.key, 1, counter.expires)
+            counts.append(1 if added else backend.incr(counter.key))
     return backend.get_many(keys), counts

@@ -20,7 +20,6 @@ from oauth2_provider.settings import oauth2_settings
 
 from companies.models import Company
 from companies.numbers import parse_party_number
-from companies.selectors import company_get_by_number
 from csam.audit.services import audit_record
 from csam.authz.actions import Action
 from csam.authz.engine import Decision, Reason, decide
@@ -30,9 +29,8 @@ from csam.oidc.models import ServiceApplication, TokenBasis
 from csam.oidc.tokens import access_token_claims, sign
 from identity.assurance import Assurance, AssuranceLevel
 from identity.models import Person, User
-from identity.selectors import person_get_by_number
 from mandates.models import Mandate
-from mandates.selectors import mandate_root
+from mandates.selectors import mandate_party_find, mandate_root
 
 TOKEN_TYPE_ACCESS = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a type name
 GRANT_TYPE_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -215,9 +213,7 @@ def _parse_party(on_behalf_of: str) -> Company | Person | None:
         digits = parse_party_number(kind, number)
     except ValidationError:
         return None
-    if kind == "company":
-        return company_get_by_number(enterprise_number=digits)
-    return person_get_by_number(national_number=digits)
+    return mandate_party_find(kind=kind, digits=digits)
 
 
 def _decide_acting(basis: TokenBasis, party: Company | Person) -> tuple[Decision, ActingChoice]:

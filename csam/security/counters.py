@@ -11,10 +11,9 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 
-from csam.cache import CACHE_UNAVAILABLE, Counter
+from csam.cache import CACHE_UNAVAILABLE, Counter, read_many
 from csam.security import clock
 
 logger = logging.getLogger(__name__)
@@ -34,31 +33,12 @@ def _key(name: str, window: int, at: float) -> tuple[str, int]:
     return f"{KEY_PREFIX}:{name}:{window}:{index}", remaining
 
 
-def _redis_hit(key: str, window: int) -> int | None:
-    """Count on Redis in one round trip (create the key with its expiry if missing, then
-    increment); None when the cache is not Redis."""
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    if not isinstance(backend, RedisCache):
-        return None
-    full_key = backend.make_and_validate_key(key)
-    pipe = backend._cache.get_client(full_key, write=True).pipeline(transaction=False)
-    pipe.set(full_key, 0, ex=window + 1, nx=True)
-    pipe.incr(full_key)
-    _created, count = pipe.execute()
-    return int(count)
-
-
 def window_hit(name: str, *, window: int) -> Window:
     """Count one event under ``name`` in the current window of ``window`` seconds."""
     key, remaining = _key(name, window, clock.now())
     try:
-        count = _redis_hit(key, window)
-        if count is None:
-            try:
-                count = cache.incr(key)
-            except ValueError:
-                # First event of the window; `add` loses to a concurrent first: count on top.
-                count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+        # The same count as a `Limit` counted along with other reads (one round trip on Redis).
+        count = read_many([], [Counter(key=key, expires=window + 1)])[1][0]
     except CACHE_UNAVAILABLE as error:
         # Fail open while Redis is down: refusing everyone would turn a cache outage into a
         # portal outage. Log-ins stay limited per username and address by django-axes, which

@@ -37,6 +37,22 @@ def today() -> str:
     return timezone.localdate().isoformat()
 
 
+def company_records(enterprise_number: str) -> list[dict]:
+    """Today's export for one company, as JSON Lines, read back."""
+    return jsonl(
+        export(
+            "--since",
+            today(),
+            "--until",
+            today(),
+            "--company",
+            enterprise_number,
+            "--format",
+            "jsonl",
+        )
+    )
+
+
 # --- Which events, for which period ---------------------------------------------------------------
 
 
@@ -44,18 +60,7 @@ def test_audit_export_holds_only_the_company_events_when_company_given(company_a
     ours = audit_record(action="test.ours", tenant_id=company_a.pk)
     audit_record(action="test.theirs", tenant_id=company_b.pk)
     audit_record(action="test.nobody")
-    records = jsonl(
-        export(
-            "--since",
-            today(),
-            "--until",
-            today(),
-            "--company",
-            company_a.enterprise_number,
-            "--format",
-            "jsonl",
-        )
-    )
+    records = company_records(company_a.enterprise_number)
     assert [r["id"] for r in records] == [ours.pk]
 
 
@@ -66,18 +71,7 @@ def test_audit_export_holds_grant_made_while_acting_for_company(world):
         national_number=NEWCOMER,
         role=world.vat,
     )
-    records = jsonl(
-        export(
-            "--since",
-            today(),
-            "--until",
-            today(),
-            "--company",
-            world.provider.enterprise_number,
-            "--format",
-            "jsonl",
-        )
-    )
+    records = company_records(world.provider.enterprise_number)
     actions = [r["action"] for r in records]
     assert "companies.grant_created" in actions
     assert all(r["tenant_id"] == world.provider.pk for r in records)
@@ -91,18 +85,7 @@ def test_audit_export_holds_a_mandate_between_companies_for_both(world, side):
 
     mandate = company_mandate(world, MandateState.ACCEPTED)
     company = world.client if side == "mandator" else world.provider
-    records = jsonl(
-        export(
-            "--since",
-            today(),
-            "--until",
-            today(),
-            "--company",
-            company.enterprise_number,
-            "--format",
-            "jsonl",
-        )
-    )
+    records = company_records(company.enterprise_number)
     mine = [r for r in records if r["object_type"] == "mandate"]
     assert [r["action"] for r in mine] == ["mandates.proposed", "mandates.accepted"]
     assert all(r["object_id"] == str(mandate.pk) for r in mine)

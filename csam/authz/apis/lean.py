@@ -36,13 +36,12 @@ class _Counted:
         self.user = client
 
 
-def _lean_client(view: APIView, request: HttpRequest) -> ServiceClient | None:
-    """The service client of a JSON POST whose key checks out."""
-    if request.method != "POST" or request.content_type != "application/json":
+def _lean_client(view_class: type[APIView], request: HttpRequest) -> ServiceClient | None:
+    """The service client of a JSON request whose key checks out (the middleware has seen a
+    POST with a Bearer key)."""
+    if request.content_type != "application/json":
         return None
-    if not request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer "):
-        return None
-    authenticator = _bearer_authenticator(type(view))
+    authenticator = _bearer_authenticator(view_class)
     if authenticator is None:
         return None
     try:
@@ -72,11 +71,13 @@ def _throttles(view_class: type[APIView]) -> list[Any]:
     return view_class().get_throttles()
 
 
-def _lean_limits(view: APIView, request: HttpRequest, client: ServiceClient) -> list[Limit]:
+def _lean_limits(
+    view_class: type[APIView], request: HttpRequest, client: ServiceClient
+) -> list[Limit]:
     """The client's rate limits, counted with the decision's own cache round trip."""
     counted = _Counted(request, client)
     limits = []
-    for throttle in _throttles(type(view)):
+    for throttle in _throttles(view_class):
         limit = throttle.limit_for(counted)
         if limit is not None:
             limits.append(limit)
@@ -107,8 +108,10 @@ def _lean_asks(client: ServiceClient, questions: object) -> list[Ask] | None:
     return asks
 
 
-def _lean_answers(view: APIView, request: HttpRequest, batch: bool) -> HttpResponse | None:
-    client = _lean_client(view, request)
+def _lean_answers(
+    view_class: type[APIView], request: HttpRequest, batch: bool
+) -> HttpResponse | None:
+    client = _lean_client(view_class, request)
     if client is None:
         return None
     try:
@@ -120,7 +123,7 @@ def _lean_answers(view: APIView, request: HttpRequest, batch: bool) -> HttpRespo
     if asks is None:
         return None
     try:
-        results = answer_asks(asks, limits=_lean_limits(view, request, client))
+        results = answer_asks(asks, limits=_lean_limits(view_class, request, client))
     except LimitReached:
         return None  # DRF counts it again and answers 429
     request.csam_rate_counted = True  # type: ignore[attr-defined]
@@ -145,4 +148,4 @@ def lean_decision_answer(request: HttpRequest, view_class: type[APIView]) -> Htt
     needs the full request cycle."""
     if not is_lean_decision_view(view_class):
         return None
-    return _lean_answers(view_class(), request, view_class.lean_batch)  # type: ignore[attr-defined]
+    return _lean_answers(view_class, request, view_class.lean_batch)  # type: ignore[attr-defined]
