@@ -412,7 +412,7 @@ class Generator:
         "id, valid_from, valid_until, state, initiated_by, allows_subdelegation, max_depth, depth, "
         "proposed_at, accepted_at, refused_at, ended_at, reminded_at, decided_by_id, ended_by_id, "
         "mandatary_company_id, mandatary_person_id, mandator_company_id, mandator_person_id, "
-        "parent_id, proposed_by_id"
+        "parent_id, proposed_by_id, root_mandator_company_id, root_mandator_person_id"
     )
     SCOPE_COLUMNS = "id, domain_id, mandate_id, role_id, service_id"
 
@@ -468,11 +468,12 @@ class Generator:
             mandator: tuple[str, int],
             mandatary: tuple[str, int],
             items: list[tuple[str, int]],
-            parent: tuple[int, int, int, str, str] | None,
+            parent: tuple[int, int, int, str, tuple[str, int]] | None,
             depth: int,
             sub: bool,
-        ) -> tuple[int, int, int, str, str]:
-            """Write one mandate and its scope; returns (id, valid_from ago, until ago, state)."""
+        ) -> tuple[int, int, int, str, tuple[str, int]]:
+            """Write one mandate and its scope; returns (id, valid_from ago, until ago, state,
+            the chain's root mandator)."""
             nonlocal mid, sid
             mid += 1
             u = rnd()
@@ -521,12 +522,15 @@ class Generator:
             to_person = mandatary[1] if mandatary[0] == "p" else None
             from_company = mandator[1] if mandator[0] == "c" else None
             from_person = mandator[1] if mandator[0] == "p" else None
+            root = parent[4] if parent is not None else mandator
+            root_company = root[1] if root[0] == "c" else None
+            root_person = root[1] if root[0] == "p" else None
             mout.append(
                 f"{mid}\t{day(start).isoformat()}\t{until_text}\t{state}\tmandator"
                 f"\t{_bool(sub)}\t{max_depth}\t{depth}\t{proposed_at}\t{accepted_at}\t{refused_at}"
                 f"\t{ended_at}\t\\N\t{decided}\t{ended_by}\t{_n(to_company)}\t{_n(to_person)}"
                 f"\t{_n(from_company)}\t{_n(from_person)}\t{_n(parent[0] if parent else None)}"
-                f"\t{proposer}\n"
+                f"\t{proposer}\t{_n(root_company)}\t{_n(root_person)}\n"
             )
             for kind, ref in items:
                 sid += 1
@@ -538,7 +542,7 @@ class Generator:
                 else:
                     s = str(ref)
                 sout.append(f"{sid}\t{d}\t{mid}\t{r}\t{s}\n")
-            return (mid, start, until, state, "")
+            return (mid, start, until, state, root)
 
         while mid < target:
             u = rnd()

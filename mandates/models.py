@@ -8,6 +8,7 @@ limit; ending a mandate ends what was sub-delegated from it.
 """
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -90,6 +91,16 @@ class Mandate(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     depth = models.PositiveSmallIntegerField(default=0)
+    # The party the whole chain acts for: the mandator of the chain's first mandate (its own
+    # mandator for a first mandate). Set once, when the mandate is made (`save`); the decision
+    # engine finds the mandates that could let a person act for a party by these and the
+    # mandatary, instead of walking every mandate the party gave.
+    root_mandator_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    root_mandator_company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     proposed_by = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(
@@ -114,6 +125,15 @@ class Mandate(models.Model):
             models.Index(fields=["mandatary_company", "state"]),
             models.Index(fields=["mandator_person", "state"]),
             models.Index(fields=["mandator_company", "state"]),
+            # The decision engine's: a mandatary's mandates in the chains of one party.
+            models.Index(
+                fields=["mandatary_person", "root_mandator_company", "root_mandator_person"],
+                name="mandate_person_in_chains",
+            ),
+            models.Index(
+                fields=["mandatary_company", "root_mandator_company", "root_mandator_person"],
+                name="mandate_company_in_chains",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -139,10 +159,36 @@ class Mandate(models.Model):
                 condition=Q(depth__lte=MAX_DEPTH_LIMIT) & Q(max_depth__lte=MAX_DEPTH_LIMIT),
                 name="mandate_depth_limited",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(root_mandator_person__isnull=False, root_mandator_company__isnull=True)
+                    | Q(root_mandator_person__isnull=True, root_mandator_company__isnull=False)
+                ),
+                name="mandate_one_root_mandator",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.mandator} → {self.mandatary}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            self._set_root_mandator()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self._state.adding:
+            self._set_root_mandator()
+
+    def _set_root_mandator(self) -> None:
+        if self.parent_id is not None:
+            parent = self.parent
+            self.root_mandator_person_id = parent.root_mandator_person_id  # type: ignore[union-attr]
+            self.root_mandator_company_id = parent.root_mandator_company_id  # type: ignore[union-attr]
+        else:
+            self.root_mandator_person_id = self.mandator_person_id
+            self.root_mandator_company_id = self.mandator_company_id
 
     @property
     def mandator(self) -> Person | Company:

@@ -163,6 +163,76 @@ def test_decision_denies_chain_beyond_depth_limit(world):
     assert not answer.allowed
 
 
+def test_chain_with_a_link_not_covering_the_role_does_not_count(world):
+    from mandates.models import Mandate, MandateScope
+
+    # The services keep a sub-delegation within its parent's scope; made directly, a chain whose
+    # first link covers another service only must not let the collaborator at its end through.
+    parent = Mandate.objects.create(
+        mandator_company=world.client,
+        mandatary_company=world.provider,
+        valid_from=timezone.localdate(),
+        state="accepted",
+        accepted_at=NOW(),
+    )
+    MandateScope.objects.create(mandate=parent, role=world.filer)
+    child = Mandate.objects.create(
+        mandator_company=world.provider,
+        mandatary_company=world.other_provider,
+        valid_from=timezone.localdate(),
+        state="accepted",
+        accepted_at=NOW(),
+        parent=parent,
+        depth=1,
+    )
+    MandateScope.objects.create(mandate=child, role=world.vat)
+    clerk = UserFactory()
+    GrantFactory(
+        company=world.other_provider, person=clerk.person, role=world.vat, for_clients=True
+    )
+    assert not decide_question(company_q(world, clerk)).allowed
+    MandateScope.objects.create(mandate=parent, role=world.vat)
+    assert decide_question(company_q(world, clerk)).allowed
+
+
+def test_mandate_in_another_partys_chains_does_not_count(world):
+    mandate = mandate_propose(
+        actor=acting(world.alice, None), mandatary=world.bob.person, scope=world.vat_scope()
+    )
+    mandate_accept(actor=acting(world.bob, None), mandate=mandate)
+    # Bob acts for Alice, not for Carol, nor for a company.
+    assert decide_question(ask(world, world.bob, "person", world.alice.person.national_number))
+    answer = decide_question(ask(world, world.bob, "person", world.carol.person.national_number))
+    assert [r.code for r in answer.reasons] == ["no_mandate"]
+    assert not decide_question(company_q(world, world.bob)).allowed
+
+
+def test_facts_hold_only_the_chains_that_reach_the_subject(world):
+    from csam.authz.decisions.statement import gather_facts
+
+    reaching = _company_mandate(world)
+    for person in (world.alice.person, world.carol.person):
+        other = mandate_propose(
+            actor=acting(world.client_manager, world.client),
+            mandatary=person,
+            scope=world.finance_scope(),
+        )
+        assert other.root_mandator_company == world.client
+    facts = gather_facts(company_q(world, world.accountant))
+    assert [m["id"] for m in facts.mandates] == [reaching.pk]
+    assert [g["company_id"] for g in facts.client_grants] == [world.provider.pk]
+
+
+def test_statement_text_stays_short_enough_for_psycopg_to_keep_its_parsing():
+    from csam.authz.decisions.statement import _STATEMENT, _statement_text
+
+    assert "--" not in _STATEMENT  # its lines are joined: a comment would swallow the rest
+
+    psycopg_queries = pytest.importorskip("psycopg._queries")
+    assert len(_statement_text(1).encode()) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+    assert psycopg_queries.MAX_CACHED_STATEMENT_PARAMS >= 7 + 2  # one question's parameters
+
+
 # --- Deny reasons ---------------------------------------------------------------------------------
 
 

@@ -163,10 +163,13 @@ def _mandate_path(
         reaches_provider = bool(client_grants.get(leaf["mandatary_company_id"]))
         if not reaches_subject and not reaches_provider:
             continue
-        found_mandate = True
         chain = [leaf]
         while chain[-1]["parent_id"] is not None and chain[-1]["parent_id"] in by_id:
             chain.append(by_id[chain[-1]["parent_id"]])
+        if chain[-1]["parent_id"] is not None:
+            # Cut short: a link above does not cover the role, or lies beyond the depth limit.
+            continue
+        found_mandate = True
         chain.reverse()  # from the represented party down
         broken = False
         for link in chain:
