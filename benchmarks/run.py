@@ -395,6 +395,7 @@ def _count_queries(key: str, pool: list[dict[str, Any]], redis_url: str, n: int)
         return counts, times, outcomes
 
     uncached, uncached_time, outcomes = engine_pass()
+    engine_pass()  # asked a second time: now stored (an answer is stored from its second ask)
     cached, cached_time, _ = engine_pass()
 
     # SQL time as PostgreSQL measures it (EXPLAIN ANALYZE of whatever the engine runs).
@@ -432,6 +433,7 @@ def _count_queries(key: str, pool: list[dict[str, Any]], redis_url: str, n: int)
         return counts, trips
 
     req_uncached, redis_uncached = request_pass(request_part)
+    request_pass(request_part)
     req_cached, redis_cached = request_pass(request_part)
 
     def batch_pass() -> tuple[list[int], list[int]]:
@@ -447,6 +449,7 @@ def _count_queries(key: str, pool: list[dict[str, Any]], redis_url: str, n: int)
         return counts, trips
 
     batch_uncached, batch_redis_uncached = batch_pass()
+    batch_pass()
     batch_cached, batch_redis_cached = batch_pass()
     forget_cache(redis_url)
     return {
@@ -875,11 +878,12 @@ class Target:
 
 
 def warm(target: Target, batches: int) -> None:
-    """Ask the first `batches` batches once, so that their answers (the questions of the cached
-    runs) are in the cache."""
+    """Ask the first `batches` batches twice, so that their answers (the questions of the cached
+    runs) are in the cache: an answer is stored from the second time its question is asked."""
     with (target.files / "batches.jsonl").open("rb") as f:
-        for _ in range(batches):
-            body = f.readline()
+        bodies = [f.readline() for _ in range(batches)]
+    for body in bodies + bodies:
+        if body:
             request = urllib.request.Request(  # noqa: S310 - always http://127.0.0.1
                 target.server.base + "/api/v1/decisions/batch/", data=body, method="POST"
             )

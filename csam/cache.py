@@ -104,6 +104,10 @@ class _OwnConnection:
             raise
 
 
+# What a claimed key holds until its real value is written (see `read_many`).
+SEEN = "csam.cache:seen"
+
+
 @dataclass(frozen=True)
 class Counter:
     """An event counter read and incremented along with a `RedisCache.read_many`: ``key`` (a
@@ -128,11 +132,12 @@ class RedisCache(DjangoRedisCache):
         return own
 
     def read_many(
-        self, keys: list[str], counters: list[Counter]
+        self, keys: list[str], counters: list[Counter], claims: Sequence[Claim] = ()
     ) -> tuple[dict[str, Any], list[int]]:
         """`get_many` of ``keys`` and the incremented value of each counter, in one round trip
-        (on the primary: a counter is a write). Keys are made, not validated: validation only
-        warns of keys memcached would refuse."""
+        (on the primary: a counter is a write), then each claim's key set to `SEEN` where it is
+        free. Keys are made, not validated: validation only warns of keys memcached would
+        refuse."""
         commands: list[tuple[Any, ...]] = []
         for counter in counters:
             full_key = self.make_key(counter.key)
@@ -140,12 +145,16 @@ class RedisCache(DjangoRedisCache):
             commands.append(("INCR", full_key))
         if keys:
             commands.append(("MGET", *(self.make_key(key) for key in keys)))
+        if claims:
+            seen = self._cache._serializer.dumps(SEEN)
+            for key, expires in claims:
+                commands.append(("SET", self.make_key(key), seen, "EX", expires, "NX"))
         replies = self._own_connection("reader").call(commands)
         counts = [int(count) for count in replies[1 : 2 * len(counters) : 2]]
         if not keys:
             return {}, counts
         found = {}
-        for key, value in zip(keys, replies[-1], strict=True):
+        for key, value in zip(keys, replies[2 * len(counters)], strict=True):
             if value is not None and (loaded := self._loaded(key, value)) is not _UNREADABLE:
                 found[key] = loaded
         return found, counts
@@ -191,6 +200,10 @@ class RedisCache(DjangoRedisCache):
         pipe.execute()
 
 
+# A claim made along with a `read_many`: a key, and the expiry in seconds of the `SEEN` marker
+# set where the key is free.
+Claim = tuple[str, int]
+
 # A cache write: key, value, timeout in seconds (None: no expiry), and whether to write only
 # where the key is free.
 CacheWrite = tuple[str, Any, int | None, bool]
@@ -218,15 +231,17 @@ def write_many(writes: list[CacheWrite], *, wait: bool = True) -> None:
 
 
 def read_many(
-    keys: list[str], counters: Sequence[Counter] = ()
+    keys: list[str], counters: Sequence[Counter] = (), claims: Sequence[Claim] = ()
 ) -> tuple[dict[str, Any], list[int]]:
-    """The values of ``keys`` that the cache holds, and each counter incremented: in one round
-    trip on Redis; on other backends one call for the keys and two per counter."""
+    """The values of ``keys`` that the cache holds, and each counter incremented; then every
+    claimed key that is free is set to `SEEN` (with the claim's expiry), so that a later read
+    tells a key asked for before from one never asked for. In one round trip on Redis; on other
+    backends one call for the keys, two per counter and one per claim."""
     from django.core.cache import caches
 
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        return backend.read_many(list(keys), list(counters))
+        return backend.read_many(list(keys), list(counters), claims)
     counts = []
     for counter in counters:
         backend.add(counter.key, 0, counter.expires)
@@ -236,4 +251,7 @@ def read_many(
             # Expired in between; `add` loses to a concurrent first event: count on top.
             added = backend.add(counter.key, 1, counter.expires)
             counts.append(1 if added else backend.incr(counter.key))
-    return backend.get_many(keys), counts
+    found = backend.get_many(keys)
+    for key, expires in claims:
+        backend.add(key, SEEN, expires)
+    return found, counts

@@ -8,6 +8,8 @@ import time
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.translation import get_language
 
 import pytest
 
@@ -21,7 +23,8 @@ from csam.authz.decisions import (
     decide_cached,
     decide_questions,
 )
-from csam.cache import CACHE_UNAVAILABLE, Counter, RedisCache, read_many, write_many
+from csam.authz.decisions.cached import _answer_key
+from csam.cache import CACHE_UNAVAILABLE, SEEN, Counter, RedisCache, read_many, write_many
 from identity.assurance import AssuranceLevel
 from tests.authz.test_decisions import company_q
 from tests.factories.companies import GrantFactory
@@ -59,12 +62,40 @@ def test_answer_asks_names_unknown_service_and_role_in_order(world):
     assert results[2] == UNKNOWN_ROLE
 
 
-def test_second_answer_comes_from_the_cache_without_sql(world, django_assert_num_queries):
+def test_answer_is_stored_from_the_second_ask_and_served_from_the_third_without_sql(
+    world, django_assert_num_queries
+):
     GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
-    catalogue_at(cache.get(VERSION_KEY) or "warm")  # the catalogue is not what is measured
-    answer_asks([_ask(world, world.bob)])
+    answer_asks([_ask(world, world.alice)])  # the catalogue is not what is measured
+    today = "today:" + timezone.localdate().isoformat()
+    answer_key = _answer_key(_ask(world, world.bob), today, get_language() or "")
+    with django_assert_num_queries(1):
+        assert answer_asks([_ask(world, world.bob)])[0].allowed
+    # Asked once: only marked as asked; no answer and no version of Bob's stored for it.
+    assert _eventually(lambda: cache.get(answer_key), SEEN) == SEEN
+    assert cache.get(person_key(world.bob.person.national_number)) is None
+    with django_assert_num_queries(1):
+        assert answer_asks([_ask(world, world.bob)])[0].allowed
+    deadline = time.monotonic() + 2
+    while not isinstance(stored := cache.get(answer_key), tuple) and time.monotonic() < deadline:
+        time.sleep(0.01)  # written without waiting: it lands a moment later
+    assert isinstance(stored, tuple) and stored[1].allowed
+    assert cache.get(person_key(world.bob.person.national_number)) is not None
     with django_assert_num_queries(0):
         assert answer_asks([_ask(world, world.bob)])[0].allowed
+
+
+def test_batch_stores_only_answers_asked_before(world, django_assert_num_queries):
+    GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
+    catalogue_at(cache.get(VERSION_KEY) or "warm")
+    answer_asks([_ask(world, world.bob)])
+    with django_assert_num_queries(1):
+        answer_asks([_ask(world, world.bob), _ask(world, world.carol)])
+    with django_assert_num_queries(1):  # Carol's was asked once only: from the database again
+        answers = answer_asks([_ask(world, world.bob), _ask(world, world.carol)])
+    assert [a.allowed for a in answers] == [True, False]
+    with django_assert_num_queries(0):
+        answer_asks([_ask(world, world.bob), _ask(world, world.carol)])
 
 
 def test_answer_stored_under_a_replaced_version_is_not_served(world):
@@ -72,6 +103,7 @@ def test_answer_stored_under_a_replaced_version_is_not_served(world):
     answer stored under the old one is then never served, even if it is still in the cache."""
     question = company_q(world, world.bob)
     assert not decide_cached(question).allowed
+    assert not decide_cached(question).allowed  # now stored
     GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
     assert not decide_cached(question).allowed  # no change announced: still the cached answer
     cache.set(person_key(world.bob.person.national_number), "a new version", None)
@@ -82,6 +114,7 @@ def test_role_level_change_retires_cached_answers(world, django_capture_on_commi
     GrantFactory(company=world.client, person=world.bob.person, role=world.vat)
     question = company_q(world, world.bob, level="substantial")
     assert decide_cached(question).allowed
+    assert decide_cached(question).allowed  # now stored
     with django_capture_on_commit_callbacks(execute=True):
         world.vat.min_assurance = "high"
         world.vat.save()
@@ -247,6 +280,23 @@ def test_read_many_counts_on_other_backends_too(settings):
     caches["default"].set("l-a", 1)
     assert read_many(["l-a", "l-b"], [Counter("l-count", 60)]) == ({"l-a": 1}, [1])
     assert read_many([], [Counter("l-count", 60)]) == ({}, [2])
+    claims = [("l-a", 60), ("l-b", 60)]
+    assert read_many(["l-a", "l-b"], claims=claims) == ({"l-a": 1}, [])
+    assert read_many(["l-a", "l-b"], claims=claims) == ({"l-a": 1, "l-b": SEEN}, [])
+
+
+def test_read_many_marks_free_claimed_keys_after_reading_them():
+    cache.set("c-held", ("a", 1), 60)
+    claims = [("c-held", 60), ("c-free", 61)]
+    assert read_many(["c-held", "c-free"], claims=claims) == ({"c-held": ("a", 1)}, [])
+    assert read_many(["c-held", "c-free"], claims=claims) == (
+        {"c-held": ("a", 1), "c-free": SEEN},
+        [],
+    )
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client()
+        assert 0 < client.ttl(backend.make_and_validate_key("c-free")) <= 61
 
 
 @pytest.mark.skipif(not isinstance(caches["default"], RedisCache), reason="needs Redis")

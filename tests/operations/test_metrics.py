@@ -115,12 +115,13 @@ def test_decisions_counted_by_outcome_and_source(client, world):
 
     before = scrape(client)
     assert ask(world.bob.person) == "allow"
+    assert ask(world.bob.person) == "allow"  # asked again: from the database, then stored
     assert ask(world.bob.person) == "allow"  # answered from the cache
     assert ask(world.carol.person) == "deny"
     after = scrape(client)
     name = "csam_decisions_total"
     for labels, added in [
-        ({"outcome": "allow", "source": "database"}, 1),
+        ({"outcome": "allow", "source": "database"}, 2),
         ({"outcome": "allow", "source": "cache"}, 1),
         ({"outcome": "deny", "source": "database"}, 1),
     ]:

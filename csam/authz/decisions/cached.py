@@ -93,6 +93,14 @@ def answer_asks(
     only while they are still current: any change to the catalogue or to a party's rights gives
     a new version (after commit), so the very next decision reads the database.
 
+    An answer is stored from the second time its question is asked within the answer's
+    lifetime, not the first: the round trip that reads it marks the question as asked (a small
+    `csam.cache.SEEN` marker where nothing is stored yet). A question asked once, as most are
+    when services look up many different people, then costs no cache write and takes no room
+    in the cache; one asked again is answered from the database once more, then from the cache.
+    Storing every first answer cost about a sixth of an uncached decision's CPU (measured under
+    load: benchmarks/README.md).
+
     Versions are read before the database, never after: an answer can only be older than a
     version it is stored under if that version was replaced since, and then it is never served.
     A version the cache did not hold is made here and stored only where the key is still free;
@@ -102,11 +110,14 @@ def answer_asks(
         return []
     today, language = "today:" + timezone.localdate().isoformat(), get_language() or ""
     answer_keys = [_answer_key(ask, today, language) for ask in asks]
+    lifetimes = [_TTL_PAST if ask.at else _TTL_NOW for ask in asks]
     parties = [_version_keys(ask) for ask in asks]
     version_keys = sorted({key for keys in parties for key in keys})
     try:
         found, counts = read_many(
-            [CATALOGUE_VERSION_KEY, *version_keys, *answer_keys], [lim.counter for lim in limits]
+            [CATALOGUE_VERSION_KEY, *version_keys, *answer_keys],
+            [lim.counter for lim in limits],
+            claims=list(zip(answer_keys, lifetimes, strict=True)),
         )
         cache_up = True
     except CACHE_UNAVAILABLE as error:
@@ -168,11 +179,18 @@ def answer_asks(
                 at=ask.at,
             )
         )
-    writes: list[CacheWrite] = [(key, value, None, True) for key, value in made.items()]
+    # The catalogue's version is always kept; a party's, only with an answer stored under it.
+    kept = {CATALOGUE_VERSION_KEY}
+    stored: list[CacheWrite] = []
     for index, tag, answer in zip(misses, tags, decide_questions(questions), strict=True):
         results[index] = answer
-        ttl = _TTL_PAST if asks[index].at else _TTL_NOW
-        writes.append((answer_keys[index], (tag, answer), ttl, False))
+        if found.get(answer_keys[index]) is not None:  # asked before: marked, or out of date
+            stored.append((answer_keys[index], (tag, answer), lifetimes[index], False))
+            kept.update(parties[index])
+    writes: list[CacheWrite] = [
+        (key, value, None, True) for key, value in made.items() if key in kept
+    ]
+    writes += stored
     if cache_up:
         try:
             write_many(writes, wait=False)
