@@ -249,6 +249,37 @@ def test_writes_without_waiting_resume_after_redis_restarts():
         server.stop()
 
 
+@needs_redis_server
+def test_reads_fail_while_redis_is_down_then_resume_on_a_new_connection():
+    server = PrivateRedis()
+    server.start()
+    try:
+        backend = RedisCache(server.url, {})
+        backend.set("r-1", ("one", 1), None)
+        counter = Counter("r-count", 60)
+        assert backend.read_many(["r-1"], [counter]) == ({"r-1": ("one", 1)}, [1])
+        server.stop()
+        with pytest.raises(CACHE_UNAVAILABLE):
+            backend.read_many(["r-1"], [counter])
+        server.start()  # nothing kept on disk: empty again
+        assert backend.read_many(["r-1"], [counter], [("r-claimed", 60)]) == ({}, [1])
+        assert backend.read_many(["r-claimed"], []) == ({"r-claimed": SEEN}, [])
+    finally:
+        server.stop()
+
+
+def test_an_error_reply_raises_and_leaves_no_reply_behind():
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("needs Redis")
+    cache.set("e-text", "not a number", 60)
+    with pytest.raises(Exception, match="not an integer"):
+        backend.read_many(["e-other"], [Counter("e-text", 60)])
+    # The replies after the error were not taken for the next call's.
+    cache.set("e-other", ("x", 1), 60)
+    assert backend.read_many(["e-other"], [Counter("e-count", 60)]) == ({"e-other": ("x", 1)}, [1])
+
+
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_statement_runs_again_on_a_new_connection_when_the_kept_one_died(world):

@@ -1,11 +1,11 @@
 """The lean path of the decision endpoints."""
 
+import datetime as dt
 import functools
 import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from companies.models import ServiceClient
 from csam.authz.apis.questions import MAX_BATCH, _client_may_ask, _plain_ask, _validated_ask
 from csam.authz.decisions import Answer, Ask, answer_asks
+from csam.authz.decisions.rules import now_and_today
 from csam.security.counters import Limit, LimitReached
 
 # --- The lean path of the decision endpoints ---------------------------------------------------
@@ -90,11 +91,10 @@ def _lean_json(payload: object) -> HttpResponse:
     return HttpResponse(body.encode(), content_type="application/json")
 
 
-def _lean_asks(client: ServiceClient, questions: object) -> list[Ask] | None:
+def _lean_asks(client: ServiceClient, questions: object, today: dt.date) -> list[Ask] | None:
     if not isinstance(questions, list) or not 1 <= len(questions) <= MAX_BATCH:
         return None
     asks = []
-    today = timezone.localdate()
     for raw in questions:
         ask = _plain_ask(raw, today)
         if ask is None:
@@ -119,11 +119,12 @@ def _lean_answers(
     except ValueError:
         return None
     questions = data.get("questions") if batch and isinstance(data, dict) else [data]
-    asks = _lean_asks(client, questions)
+    now = now_and_today()  # one moment for the whole request
+    asks = _lean_asks(client, questions, now[1])
     if asks is None:
         return None
     try:
-        results = answer_asks(asks, limits=_lean_limits(view_class, request, client))
+        results = answer_asks(asks, limits=_lean_limits(view_class, request, client), now=now)
     except LimitReached:
         return None  # DRF counts it again and answers 429
     request.csam_rate_counted = True  # type: ignore[attr-defined]

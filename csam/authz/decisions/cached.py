@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Sequence
 
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from companies.selectors import (
@@ -26,7 +26,7 @@ from csam.authz.decisions.questions import (
     Ask,
     Question,
 )
-from csam.authz.decisions.rules import decide_questions
+from csam.authz.decisions.rules import decide_questions, now_and_today
 from csam.cache import CACHE_UNAVAILABLE, CacheWrite, read_many, write_many
 from csam.observability.metrics import decisions_observe
 from csam.security.counters import Limit, LimitReached
@@ -80,11 +80,14 @@ def answer_asks(
     *,
     roles: list[CatalogueRole] | None = None,
     limits: Sequence[Limit] = (),
+    now: tuple[dt.datetime, dt.date] | None = None,
 ) -> list[Answer | str]:
     """The answers to ``asks``, in order; `UNKNOWN_SERVICE` or `UNKNOWN_ROLE` for an ask whose
     codes the catalogue does not hold (``roles``, when given, are the asks' roles already looked
     up). ``limits`` are rate limits to count this call against in the same round trip; one
-    reached raises `LimitReached` before anything is decided.
+    reached raises `LimitReached` before anything is decided. ``now`` is the present moment and
+    its local date (`now_and_today`), the one moment the asks about the present are answered
+    as of.
 
     One round trip to the cache reads the catalogue's version, the rights version of every party
     and every cached answer; one statement answers all the asks that missed; their answers are
@@ -108,7 +111,8 @@ def answer_asks(
     """
     if not asks:
         return []
-    today, language = "today:" + timezone.localdate().isoformat(), get_language() or ""
+    now = now or now_and_today()
+    today, language = "today:" + now[1].isoformat(), get_language() or ""
     answer_keys = [_answer_key(ask, today, language) for ask in asks]
     lifetimes = [_TTL_PAST if ask.at else _TTL_NOW for ask in asks]
     parties = [_version_keys(ask) for ask in asks]
@@ -182,7 +186,7 @@ def answer_asks(
     # The catalogue's version is always kept; a party's, only with an answer stored under it.
     kept = {CATALOGUE_VERSION_KEY}
     stored: list[CacheWrite] = []
-    for index, tag, answer in zip(misses, tags, decide_questions(questions), strict=True):
+    for index, tag, answer in zip(misses, tags, decide_questions(questions, now=now), strict=True):
         results[index] = answer
         if found.get(answer_keys[index]) is not None:  # asked before: marked, or out of date
             stored.append((answer_keys[index], (tag, answer), lifetimes[index], False))

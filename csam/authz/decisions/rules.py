@@ -84,7 +84,7 @@ def evaluate(
     if question.at is not None:
         at, day = question.at, timezone.localdate(question.at)
     else:
-        at, day = now or _now()
+        at, day = now or now_and_today()
     required = AssuranceLevel(question.role.min_assurance)
     reasons: list[Reason] = []
     path: tuple[dict[str, Any], ...] | None = None
@@ -212,16 +212,20 @@ def decide_question(question: Question) -> Answer:
     return evaluate(question, gather_facts(question))
 
 
-def decide_questions(questions: list[Question]) -> list[Answer]:
+def decide_questions(
+    questions: list[Question], *, now: tuple[dt.datetime, dt.date] | None = None
+) -> list[Answer]:
     """Answer many questions with one statement for all of them (set-based), in order; those
-    about the present are all answered as of one moment."""
-    now = _now()
+    about the present are all answered as of one moment (``now``, from `now_and_today`, by
+    default the present)."""
+    now = now or now_and_today()
     return [
         evaluate(q, facts, now=now)
         for q, facts in zip(questions, gather_facts_many(questions), strict=True)
     ]
 
 
-def _now() -> tuple[dt.datetime, dt.date]:
+def now_and_today() -> tuple[dt.datetime, dt.date]:
+    """The present moment and its local date."""
     moment = timezone.now()
     return moment, timezone.localdate(moment)
