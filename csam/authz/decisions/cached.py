@@ -135,18 +135,22 @@ def answer_asks(
             raise LimitReached(limit.retry_after)
     made: dict[str, str] = {}
 
-    def version(key: str) -> str:
+    def current(key: str) -> str | None:
         value = found.get(key)
+        return None if value is None else str(value)
+
+    def version(key: str) -> str:
+        """The current version, or one made now (stored only where the key is still free)."""
+        value = current(key)
         if value is None:
             value = made.get(key) or made.setdefault(key, new_version())
-        return str(value)
+        return value
 
     catalogue_version = version(CATALOGUE_VERSION_KEY)
     catalogue = catalogue_at(catalogue_version) if roles is None else None
     results: list[Answer | str | None] = []
     misses: list[int] = []
     questions: list[Question] = []
-    tags: list[tuple[str, ...]] = []
     for index, ask in enumerate(asks):
         if roles is not None:
             role = roles[index]
@@ -160,19 +164,17 @@ def answer_asks(
                 results.append(UNKNOWN_ROLE)
                 continue
             role = found_role
-        tag = (catalogue_version, *(version(key) for key in parties[index]))
         cached = found.get(answer_keys[index])
         if (
             isinstance(cached, tuple)
             and len(cached) == 2
-            and cached[0] == tag
+            and cached[0] == (catalogue_version, *(current(key) for key in parties[index]))
             and isinstance(cached[1], Answer)
         ):
             results.append(cached[1])
             continue
         results.append(None)
         misses.append(index)
-        tags.append(tag)
         questions.append(
             Question(
                 subject=ask.subject,
@@ -186,9 +188,12 @@ def answer_asks(
     # The catalogue's version is always kept; a party's, only with an answer stored under it.
     kept = {CATALOGUE_VERSION_KEY}
     stored: list[CacheWrite] = []
-    for index, tag, answer in zip(misses, tags, decide_questions(questions, now=now), strict=True):
+    for index, answer in zip(misses, decide_questions(questions, now=now), strict=True):
         results[index] = answer
         if found.get(answer_keys[index]) is not None:  # asked before: marked, or out of date
+            # A version missing from the cache is made only for an answer to store (a version
+            # made after the statement ran is as safe: it is new, so nothing older is under it).
+            tag = (catalogue_version, *(version(key) for key in parties[index]))
             stored.append((answer_keys[index], (tag, answer), lifetimes[index], False))
             kept.update(parties[index])
     writes: list[CacheWrite] = [
