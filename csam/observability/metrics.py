@@ -54,6 +54,7 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 # Label children looked up once: `labels()` takes a lock and builds a key on every call.
 _request_children: dict[tuple[str, str, int], Any] = {}
 _latency_children: dict[str, Any] = {}
+_decision_children: dict[tuple[str, str], Any] = {}
 
 
 def request_observe(view: str, method: str, status: int, seconds: float) -> None:
@@ -82,8 +83,11 @@ def decisions_observe(results: Sequence[Any], from_database: Iterable[int]) -> N
         outcome = str(result) if allowed is None else "allow" if allowed else "deny"
         key = (outcome, "database" if index in database else "cache")
         counts[key] = counts.get(key, 0) + 1
-    for (outcome, source), count in counts.items():
-        DECISIONS.labels(outcome, source).inc(count)
+    for key, count in counts.items():
+        counter = _decision_children.get(key)
+        if counter is None:
+            counter = _decision_children[key] = DECISIONS.labels(*key)
+        counter.inc(count)
 
 
 # --- Celery tasks, counted across processes --------------------------------------------------
