@@ -12,8 +12,7 @@ from rest_framework.views import APIView
 
 from companies.models import ServiceClient
 from csam.authz.apis.questions import MAX_BATCH, _client_may_ask, _plain_ask, _validated_ask
-from csam.authz.decisions import Answer, Ask, answer_asks
-from csam.authz.decisions.rules import now_and_today
+from csam.authz.decisions import Answer, Ask, answer_asks, now_and_today
 from csam.security.counters import Limit, LimitReached
 
 # --- The lean path of the decision endpoints ---------------------------------------------------

@@ -24,7 +24,12 @@ from csam.authz.decisions.questions import (
     Question,
     Reason,
 )
-from csam.authz.decisions.rules import decide_question, decide_questions, evaluate
+from csam.authz.decisions.rules import (
+    decide_question,
+    decide_questions,
+    evaluate,
+    now_and_today,
+)
 from csam.authz.decisions.statement import gather_facts, gather_facts_many
 
 __all__ = [
@@ -46,4 +51,5 @@ __all__ = [
     "evaluate",
     "gather_facts",
     "gather_facts_many",
+    "now_and_today",
 ]

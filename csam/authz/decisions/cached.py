@@ -102,7 +102,7 @@ def answer_asks(
     when services look up many different people, then costs no cache write and takes no room
     in the cache; one asked again is answered from the database once more, then from the cache.
     Storing every first answer cost about a sixth of an uncached decision's CPU (measured under
-    load: benchmarks/README.md).
+    load: README, "Decision benchmark").
 
     Versions are read before the database, never after: an answer can only be older than a
     version it is stored under if that version was replaced since, and then it is never served.
@@ -185,20 +185,16 @@ def answer_asks(
                 at=ask.at,
             )
         )
-    # The catalogue's version is always kept; a party's, only with an answer stored under it.
-    kept = {CATALOGUE_VERSION_KEY}
     stored: list[CacheWrite] = []
     for index, answer in zip(misses, decide_questions(questions, now=now), strict=True):
         results[index] = answer
         if found.get(answer_keys[index]) is not None:  # asked before: marked, or out of date
-            # A version missing from the cache is made only for an answer to store (a version
-            # made after the statement ran is as safe: it is new, so nothing older is under it).
+            # A party's version missing from the cache is made only here, for an answer to
+            # store (made after the statement ran is as safe: it is new, so nothing older is
+            # under it); the catalogue's, made above, is kept in any case.
             tag = (catalogue_version, *(version(key) for key in parties[index]))
             stored.append((answer_keys[index], (tag, answer), lifetimes[index], False))
-            kept.update(parties[index])
-    writes: list[CacheWrite] = [
-        (key, value, None, True) for key, value in made.items() if key in kept
-    ]
+    writes: list[CacheWrite] = [(key, value, None, True) for key, value in made.items()]
     writes += stored
     if cache_up:
         try:
